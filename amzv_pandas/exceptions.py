@@ -1,0 +1,339 @@
+"""Exceptions and warnings raised by amzv_pandas.
+
+Everything the library raises on purpose derives from :class:`AmzvError`, so
+``except amzv.exceptions.AmzvError`` catches all of it::
+
+    AmzvError(Exception)
+    ├── ConfigurationError(AmzvError, ValueError)    bad argument, missing credentials or marketplace
+    │   ├── UnknownMarketplaceError                   marketplace code/id not in the registry
+    │   └── InsecureEndpointError                     plain http:// to a non-loopback host
+    ├── AuthError(AmzvError)                          Login with Amazon refused the credentials
+    ├── SPAPIError(AmzvError)                         an SP-API error response: status, code, message, request id
+    │   ├── BadRequest (400, 413, 415)
+    │   │   └── InvalidSKUError                       invalid seller SKUs in a catalog lookup
+    │   ├── Forbidden (401, 403)
+    │   ├── NotFound (404)
+    │   ├── RateLimited (429)
+    │   └── ServerError (5xx)
+    ├── TransportError(AmzvError, ConnectionError)    connection failed, timed out or body truncated after retries
+    ├── ReportError(AmzvError)                        .report_id, .report_type, .processing_status
+    │   ├── ReportFatalError                          FATAL, with Amazon's explanation and the fix
+    │   ├── ReportCancelledError                      CANCELLED (usually: no data)
+    │   ├── ReportNotGeneratedError                   no finished report of that type exists
+    │   └── ReportTimeout(ReportError, TimeoutError)  still processing when the timeout ran out
+    ├── CacheIntegrityError(AmzvError)                cache entry failed verification (it is deleted)
+    ├── ParseError(AmzvError, ValueError)             a document could not be parsed
+    └── SyncError(AmzvError)                          a sync run could not proceed (e.g. locked)
+
+    AmzvWarning(UserWarning)
+    ├── NoDataWarning        a report came back empty (CANCELLED)
+    ├── MissingItemsWarning  catalog items asked for but not returned
+    ├── StaleCacheWarning    a cache entry was discarded and fetched again
+    └── ProgressBarWarning   the requested progress bar could not be shown
+
+Messages never contain secrets: tokens and client secrets are not part of any
+exception's text or attributes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+__all__ = [
+    "AmzvError",
+    "ConfigurationError",
+    "UnknownMarketplaceError",
+    "InsecureEndpointError",
+    "AuthError",
+    "SPAPIError",
+    "BadRequest",
+    "InvalidSKUError",
+    "Forbidden",
+    "NotFound",
+    "RateLimited",
+    "ServerError",
+    "TransportError",
+    "ReportError",
+    "ReportFatalError",
+    "ReportCancelledError",
+    "ReportNotGeneratedError",
+    "ReportTimeout",
+    "CacheIntegrityError",
+    "ParseError",
+    "SyncError",
+    "AmzvWarning",
+    "NoDataWarning",
+    "MissingItemsWarning",
+    "StaleCacheWarning",
+    "ProgressBarWarning",
+    "error_for_status",
+]
+
+
+class AmzvError(Exception):
+    """Root of every error amzv_pandas raises on purpose."""
+
+
+class ConfigurationError(AmzvError, ValueError):
+    """A bad argument, option or setting, detected before any API call.
+
+    ``parameter`` names the offending argument, ``value`` is what was given
+    and ``allowed`` describes what is accepted (any may be ``None``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        parameter: str | None = None,
+        value: Any = None,
+        allowed: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.value = value
+        self.allowed = allowed
+
+
+class UnknownMarketplaceError(ConfigurationError):
+    """The marketplace is neither a known country code nor a marketplace id."""
+
+
+class InsecureEndpointError(ConfigurationError):
+    """Plain ``http://`` was asked for a host that is not loopback."""
+
+
+class AuthError(AmzvError):
+    """Login with Amazon refused the credentials or the token call failed.
+
+    ``error`` is LWA's error code (``invalid_client``, ``invalid_grant``...),
+    ``part`` says which credential is at fault when that is known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        error: str | None = None,
+        part: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.error = error
+        self.part = part
+
+
+class SPAPIError(AmzvError):
+    """An error response from the Selling Partner API.
+
+    Attributes
+    ----------
+    status_code : int
+        HTTP status.
+    code, message, details : str
+        Amazon's first error (``errors[0]``).
+    errors : list of dict
+        Every error object Amazon sent.
+    request_id : str or None
+        The ``x-amzn-RequestId`` header, for Amazon support.
+    operation : str or None
+        The SP-API operationId that failed.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        errors: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        request_id: str | None = None,
+        operation: str | None = None,
+        rate_limit: float | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.errors = [dict(e) for e in (errors or [])]
+        first = self.errors[0] if self.errors else {}
+        self.code = str(first.get("code", "")) or None
+        self.message = str(first.get("message", "")) or None
+        self.details = first.get("details")
+        self.request_id = request_id
+        self.operation = operation
+        self.rate_limit = rate_limit
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        where = f"{self.operation}: " if self.operation else ""
+        text = f"{where}HTTP {self.status_code}"
+        if self.code:
+            text += f" {self.code}"
+        if self.message:
+            text += f": {self.message}"
+        if self.details:
+            text += f" ({self.details})"
+        for extra in self.errors[1:]:
+            text += f"; {extra.get('code')}: {extra.get('message')}"
+        if self.request_id:
+            text += f" [request id {self.request_id}]"
+        return text
+
+
+class BadRequest(SPAPIError):
+    """400 (and 413/415): Amazon rejected the request's parameters."""
+
+
+class InvalidSKUError(BadRequest):
+    """Seller SKUs that Amazon does not know; ``skus`` lists every one found."""
+
+    def __init__(self, skus: Sequence[str], *, seller_id: str | None = None) -> None:
+        self.skus = list(skus)
+        self.seller_id = seller_id
+        super().__init__(400, [{"code": "InvalidInput", "message": "Invalid Input"}])
+
+    def _text(self) -> str:
+        return (
+            f"{len(self.skus)} invalid seller SKU(s) for seller {self.seller_id!r}: "
+            f"{', '.join(self.skus)}. Pass on_invalid_sku='skip' to continue without them."
+        )
+
+
+class Forbidden(SPAPIError):
+    """401/403: access denied (bad or expired token, missing role)."""
+
+
+class NotFound(SPAPIError):
+    """404: the resource does not exist."""
+
+
+class RateLimited(SPAPIError):
+    """429 QuotaExceeded, after the retries ran out."""
+
+
+class ServerError(SPAPIError):
+    """5xx InternalFailure/ServiceUnavailable, after the retries ran out."""
+
+
+class TransportError(AmzvError, ConnectionError):
+    """The connection failed, timed out, or a body arrived truncated, after retries."""
+
+
+class ReportError(AmzvError):
+    """A report could not be turned into a frame."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        report_id: str | Sequence[str] | None = None,
+        report_type: str | None = None,
+        processing_status: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.report_id = report_id
+        self.report_type = report_type
+        self.processing_status = processing_status
+
+    @property
+    def report_ids(self) -> list[str]:
+        """The report id(s) as a list."""
+        if self.report_id is None:
+            return []
+        if isinstance(self.report_id, str):
+            return [self.report_id]
+        return list(self.report_id)
+
+
+class ReportFatalError(ReportError):
+    """The report ended FATAL.
+
+    ``reason`` is Amazon's own text from the error document, ``category`` one of
+    ``"options"``, ``"not_available"``, ``"permission"``, ``"marketplace"``,
+    ``"unknown"``; ``fix`` says what to do about it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str | None = None,
+        category: str = "unknown",
+        fix: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, processing_status="FATAL", **kwargs)
+        self.reason = reason
+        self.category = category
+        self.fix = fix
+
+
+class ReportCancelledError(ReportError):
+    """The report was CANCELLED, which Amazon does when there is no data."""
+
+
+class ReportNotGeneratedError(ReportError):
+    """No finished report of the asked type exists in the account."""
+
+
+class ReportTimeout(ReportError, TimeoutError):
+    """The report was still processing when the timeout ran out.
+
+    ``report_ids`` can be passed to ``get_report`` later.
+    """
+
+
+class CacheIntegrityError(AmzvError):
+    """A cache entry failed verification; it has been deleted."""
+
+
+class ParseError(AmzvError, ValueError):
+    """A report document could not be parsed; ``line`` is set when known."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+class SyncError(AmzvError):
+    """A sync run could not proceed (another run holds the lock, bad state...)."""
+
+
+class AmzvWarning(UserWarning):
+    """Root of the warnings amzv_pandas emits."""
+
+
+class NoDataWarning(AmzvWarning):
+    """A report came back without data (CANCELLED)."""
+
+
+class MissingItemsWarning(AmzvWarning):
+    """Catalog items were asked for but Amazon did not return them."""
+
+
+class StaleCacheWarning(AmzvWarning):
+    """A cache entry was unusable, was deleted and fetched again."""
+
+
+class ProgressBarWarning(AmzvWarning):
+    """The requested progress bar could not be shown."""
+
+
+_STATUS_CLASSES: dict[int, type[SPAPIError]] = {
+    400: BadRequest,
+    401: Forbidden,
+    403: Forbidden,
+    404: NotFound,
+    413: BadRequest,
+    415: BadRequest,
+    429: RateLimited,
+}
+
+
+def error_for_status(
+    status_code: int,
+    errors: Sequence[Mapping[str, Any]] | None = None,
+    **kwargs: Any,
+) -> SPAPIError:
+    """Build the exception for an SP-API error response (the one place that maps status to class)."""
+    cls = _STATUS_CLASSES.get(status_code)
+    if cls is None:
+        cls = ServerError if status_code >= 500 else SPAPIError
+    return cls(status_code, errors, **kwargs)
