@@ -1,0 +1,61 @@
+"""amzv_pandas: Amazon Selling Partner API data (Vendor Central reports, the catalog) into pandas.
+
+>>> import amzv_pandas as amzv
+>>> df = amzv.read_report("GET_VENDOR_SALES_REPORT", marketplace="US",
+...                       start="today-7", end="yesterday")          # doctest: +SKIP
+
+Public names resolve lazily (PEP 562): importing the package loads only small
+modules, touches no disk and no network, and never loads ipywidgets or the
+sandbox.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from . import exceptions
+from ._version import __version__
+from .marketplaces import marketplaces
+
+__all__ = [
+    "__version__",
+    "exceptions",
+    # foundation
+    "Client",
+    "Credentials",
+    "authorize",
+    "get_default_client",
+    "set_default_client",
+    "marketplaces",
+    "sandbox",
+]
+
+# name -> (module, attribute); a module name alone means the submodule itself.
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "Client": ("client", "Client"),
+    "get_default_client": ("client", "get_default_client"),
+    "set_default_client": ("client", "set_default_client"),
+    "Credentials": ("auth", "Credentials"),
+    "authorize": ("auth", "authorize"),
+    "sandbox": ("sandbox", None),
+}
+
+
+def _extend(names: dict[str, tuple[str, str | None]]) -> None:
+    _LAZY.update(names)
+    __all__.extend(n for n in names if n not in __all__)
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'amzv_pandas' has no attribute {name!r}")
+    module = importlib.import_module(f".{target[0]}", __name__)
+    value = module if target[1] is None else getattr(module, target[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,110 @@
+"""Profiles: named accounts saved under the platform config dir.
+
+The file is ``<config dir>/profiles.ini`` (``platformdirs.user_config_dir("amzv_pandas")``,
+or ``AMZV_CONFIG_DIR``), one section per account, written with mode 0600::
+
+    [italy]
+    client_id = amzn1.application-oa2-client....
+    client_secret = ...
+    refresh_token = Atzr|...
+    marketplace = IT
+
+Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    from .auth import Credentials
+
+__all__ = ["config_dir", "profiles_path", "load_profile", "save_profile", "list_profiles"]
+
+_FIELDS = ("client_id", "client_secret", "refresh_token", "marketplace", "region", "endpoint",
+           "token_url", "selling_partner_id")
+
+
+def config_dir() -> Path:
+    """``AMZV_CONFIG_DIR`` or the platform's user config dir for amzv_pandas."""
+    override = os.environ.get("AMZV_CONFIG_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("amzv_pandas"))
+
+
+def profiles_path() -> Path:
+    """The profiles file."""
+    return config_dir() / "profiles.ini"
+
+
+def _read() -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None)
+    path = profiles_path()
+    if path.exists():
+        parser.read(path, encoding="utf-8")
+    return parser
+
+
+def list_profiles() -> list[str]:
+    """Names of the saved profiles."""
+    return _read().sections()
+
+
+def load_profile(name: str, *, required: bool = True) -> dict[str, str] | None:
+    """The fields of profile ``name`` (``None`` if absent and not required)."""
+    parser = _read()
+    if not parser.has_section(name):
+        if not required:
+            return None
+        known = ", ".join(parser.sections()) or "none saved"
+        msg = f"profile={name!r} not found in {profiles_path()} (profiles: {known}); create it with amzv.authorize(..., profile={name!r})"
+        raise ConfigurationError(msg, parameter="profile", value=name, allowed=parser.sections())
+    return {k: v for k, v in parser.items(name) if k in _FIELDS and v}
+
+
+def save_profile(
+    name: str,
+    credentials: "Credentials",
+    *,
+    marketplace: str | None = None,
+    region: str | None = None,
+    endpoint: str | None = None,
+    token_url: str | None = None,
+    selling_partner_id: str | None = None,
+) -> Path:
+    """Save (or replace) profile ``name``; the file is written atomically with mode 0600."""
+    if not name or any(c in name for c in "[]\n\r"):
+        raise ConfigurationError(f"profile name {name!r} is not allowed", parameter="profile", value=name)
+    parser = _read()
+    values = {
+        "client_id": credentials.client_id,
+        "client_secret": credentials.client_secret,
+        "refresh_token": credentials.refresh_token,
+        "marketplace": marketplace,
+        "region": region,
+        "endpoint": endpoint,
+        "token_url": token_url,
+        "selling_partner_id": selling_partner_id,
+    }
+    parser[name] = {k: v for k, v in values.items() if v}
+    path = profiles_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".profiles-", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            parser.write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
