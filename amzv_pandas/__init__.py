@@ -47,6 +47,16 @@ def _extend(names: dict[str, tuple[str, str | None]]) -> None:
     __all__.extend(n for n in names if n not in __all__)
 
 
+_extend({
+    "get_catalog_items": ("catalog", "get_catalog_items"),
+    "search_catalog_items": ("catalog", "search_catalog_items"),
+    "expand_attributes": ("catalog", "expand_attributes"),
+})
+
+# Registers the ``df.amzv`` accessor; the module imports the catalog lazily.
+from . import accessor as _accessor  # noqa: E402,F401
+
+
 def __getattr__(name: str) -> Any:
     target = _LAZY.get(name)
     if target is None:

@@ -9,6 +9,7 @@ import amzv_pandas as amzv
 EXPECTED = {
     "__version__", "exceptions",
     "Client", "Credentials", "authorize", "get_default_client", "set_default_client", "marketplaces", "sandbox",
+    "get_catalog_items", "search_catalog_items", "expand_attributes",
 }
 
 
