@@ -53,6 +53,14 @@ _extend({
     "expand_attributes": ("catalog", "expand_attributes"),
 })
 
+_extend({
+    "sync": ("sync", "sync"),
+    "read_synced": ("sync", "read_synced"),
+    "sync_history": ("sync", "sync_history"),
+    "SyncResult": ("sync", "SyncResult"),
+    "DateRange": ("dates", "DateRange"),
+})
+
 # Registers the ``df.amzv`` accessor; the module imports the catalog lazily.
 from . import accessor as _accessor  # noqa: E402,F401
 

@@ -23,6 +23,12 @@ def _demo(args: argparse.Namespace) -> int:
     return run(marketplace=args.marketplace, speed=args.speed)
 
 
+def _sync(args: argparse.Namespace) -> int:
+    from .sync import cli_main
+
+    return cli_main(args.rest)
+
+
 def _authorize(args: argparse.Namespace) -> int:
     from .auth import authorize
 
@@ -50,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--speed", type=float, default=200.0,
                    help="sandbox speed factor for processing time and rate limits (default 200)")
     p.set_defaults(func=_demo)
+
+    p = sub.add_parser("sync", help="append-mode sync of a report into a Parquet dataset (for cron)",
+                       add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_sync)
 
     p = sub.add_parser("authorize", help="authorize an account with the website consent flow")
     p.add_argument("--app-id", required=True)

@@ -10,6 +10,7 @@ EXPECTED = {
     "__version__", "exceptions",
     "Client", "Credentials", "authorize", "get_default_client", "set_default_client", "marketplaces", "sandbox",
     "get_catalog_items", "search_catalog_items", "expand_attributes",
+    "sync", "read_synced", "sync_history", "SyncResult", "DateRange",
 }
 
 
