@@ -41,6 +41,9 @@ def _authorize(args: argparse.Namespace) -> int:
     return 0
 
 
+_PASS_THROUGH = {"sandbox": _sandbox, "sync": _sync}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amzv", description="Amazon SP-API vendor data into pandas.")
     parser.add_argument("--version", action="version", version=f"amzv_pandas {__version__}")
@@ -78,8 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``amzv`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if argv and argv[0] in _PASS_THROUGH:
+        # These subcommands own their options (and --help); hand them the rest verbatim.
+        args = argparse.Namespace(func=_PASS_THROUGH[argv[0]], rest=argv[1:])
+    else:
+        args = parser.parse_args(argv)
     from .exceptions import AmzvError
 
     try:
