@@ -54,6 +54,17 @@ _extend({
 })
 
 _extend({
+    "read_report": ("reports", "read_report"),
+    "get_report": ("reports", "get_report"),
+    "list_reports": ("reports", "list_reports"),
+    "list_report_schedules": ("reports", "list_report_schedules"),
+    "report_types": ("report_types", "report_types"),
+    "get_report_type": ("report_types", "get_report_type"),
+    "cache_info": ("cache", "cache_info"),
+    "clear_cache": ("cache", "clear_cache"),
+    "ReportForm": ("widgets", "ReportForm"),
+})
+_extend({
     "sync": ("sync", "sync"),
     "read_synced": ("sync", "read_synced"),
     "sync_history": ("sync", "sync_history"),

@@ -351,6 +351,7 @@ class Client:
         stream: bool = False,
         timeout: tuple[float, float] | None = None,
         pace: bool = False,
+        retries: int | None = None,
         **kwargs: Any,
     ) -> "requests.Response":
         """Send with retries on connection errors and retryable statuses.
@@ -364,6 +365,7 @@ class Client:
         all_headers = {"User-Agent": self.user_agent}
         if headers:
             all_headers.update(headers)
+        max_retries = self.max_retries if retries is None else retries
         attempt = 0
         while True:
             if pace:
@@ -373,29 +375,31 @@ class Client:
                 response = self.session.request(method, url, headers=all_headers, stream=stream,
                                                 timeout=timeout or self.timeout, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if attempt >= self.max_retries:
+                if attempt >= max_retries:
                     kind = "timed out" if isinstance(exc, requests.Timeout) else "failed"
                     msg = (f"{operation}: {method} {redact_url(url)} {kind} after {attempt + 1} attempt(s): "
                            f"{type(exc).__name__}")
                     raise TransportError(msg) from None
                 delay = self.backoff.delay(attempt)
                 logger.debug("%s: %s, retry %d/%d in %.2fs", operation, type(exc).__name__,
-                             attempt + 1, self.max_retries, delay)
+                             attempt + 1, max_retries, delay)
                 self._sleep(delay)
                 attempt += 1
                 continue
             if pace:
                 self.limiter.update(operation, response.headers.get("x-amzn-RateLimit-Limit"))
-            if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-                if response.status_code == 429 and pace:
+                if response.status_code == 429:
                     # Amazon's bucket is empty: ours now is too, so the next acquire()
-                    # waits a full interval; back off further only on repeated 429s.
+                    # waits a full interval, whoever makes the next call.
                     self.limiter.throttled(operation)
+            if response.status_code in RETRY_STATUSES and attempt < max_retries:
+                if response.status_code == 429 and pace:
+                    # Back off beyond the bucket's interval only on repeated 429s.
                     delay = self.backoff.delay(attempt - 1) if attempt else 0.0
                 else:
                     delay = self.backoff.delay(attempt)
                 logger.debug("%s: HTTP %d, retry %d/%d in %.2fs", operation, response.status_code,
-                             attempt + 1, self.max_retries, delay)
+                             attempt + 1, max_retries, delay)
                 response.close()
                 if delay:
                     self._sleep(delay)
@@ -414,6 +418,7 @@ class Client:
         *,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        retries: int | None = None,
     ) -> dict[str, Any]:
         """Call any SP-API operation and return its parsed JSON.
 
@@ -430,6 +435,9 @@ class Client:
             Query parameters; lists are sent comma-separated, None is dropped.
         json : object, optional
             The JSON body.
+        retries : int, optional
+            Retries for this call instead of the client's ``max_retries`` (0 for a
+            call that must not be repeated blindly, such as createReport).
 
         Returns
         -------
@@ -452,7 +460,7 @@ class Client:
             token = self.tokens.get_token()
             response = self._send(method.upper(), url, operation, params=_encode_params(params), json=json,
                                   headers={"x-amz-access-token": token, "Accept": "application/json"},
-                                  pace=True)
+                                  pace=True, retries=retries)
             rate = self.limiter.bucket(operation).rate
             request_id = response.headers.get("x-amzn-RequestId")
             logger.debug("%s %s -> %d (%s, request id %s)", method.upper(), path, response.status_code,

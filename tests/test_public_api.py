@@ -11,6 +11,8 @@ EXPECTED = {
     "Client", "Credentials", "authorize", "get_default_client", "set_default_client", "marketplaces", "sandbox",
     "get_catalog_items", "search_catalog_items", "expand_attributes",
     "sync", "read_synced", "sync_history", "SyncResult", "DateRange",
+    "read_report", "get_report", "list_reports", "list_report_schedules", "report_types", "get_report_type",
+    "cache_info", "clear_cache", "ReportForm",
 }
 
 
