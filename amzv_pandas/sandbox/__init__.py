@@ -1,0 +1,258 @@
+"""The built-in sandbox: a local, SP-API-compatible server for tests, demos and notebooks.
+
+>>> from amzv_pandas import sandbox
+>>> with sandbox.serve(speed=100) as sb:            # doctest: +SKIP
+...     client = sb.client()
+...     client.request("GET", "/sellers/v1/marketplaceParticipations")
+
+The server listens on 127.0.0.1 only. It answers Login with Amazon
+(``/auth/o2/token`` and a consent-page stand-in), the Reports 2021-06-30,
+Catalog Items 2022-04-01 and Sellers v1 operations as Amazon's models define
+them (validation, error format, pagination, rate limits and the
+``x-amzn-RateLimit-Limit`` header), and serves report documents from
+presigned-URL-like links. With ``static=True`` it answers only the models'
+static examples, like Amazon's own sandbox hosts.
+
+``import amzv_pandas`` never imports this package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from ..auth import Credentials
+    from ..client import Client
+    from .server import SandboxServer
+
+__all__ = ["Sandbox", "serve", "main"]
+
+
+class Sandbox:
+    """A running sandbox server; returned by :func:`serve`.
+
+    Use it as a context manager (or call :meth:`close`). The built-in account's
+    client id is fixed; its client secret and refresh token are random for each
+    server and never appear in the repr.
+    """
+
+    def __init__(self, server: "SandboxServer") -> None:
+        self._server = server
+
+    def __repr__(self) -> str:
+        mode = "static" if self._server.static else "dynamic"
+        state = "closed" if self._server._closed else "running"
+        return f"<Sandbox {self.url} {mode} {self._server.account_type} speed={self._server.speed:g} {state}>"
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- addresses and credentials --------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Base URL of the SP-API endpoint, e.g. ``http://127.0.0.1:54321``."""
+        return self._server.url
+
+    @property
+    def token_url(self) -> str:
+        """The LWA token endpoint."""
+        return f"{self.url}/auth/o2/token"
+
+    @property
+    def consent_url(self) -> str:
+        """The consent page stand-in; add ``application_id``, ``state`` and ``redirect_uri``."""
+        return f"{self.url}/apps/authorize/consent"
+
+    @property
+    def credentials(self) -> "Credentials":
+        """:class:`amzv_pandas.auth.Credentials` of the built-in account."""
+        from ..auth import Credentials
+
+        lwa = self._server.lwa
+        return Credentials(client_id=lwa.client_id, client_secret=lwa.client_secret,
+                           refresh_token=lwa.refresh_token)
+
+    @property
+    def selling_partner_id(self) -> str:
+        """The built-in account's selling partner id (vendor code)."""
+        return self._server.lwa.selling_partner_id
+
+    @property
+    def data(self) -> Any:
+        """The :class:`~amzv_pandas.sandbox.data.SandboxData` behind the server."""
+        return self._server.data
+
+    def client(self, **kwargs: Any) -> "Client":
+        """A :class:`amzv_pandas.client.Client` pointed at this sandbox (marketplace US unless given)."""
+        from ..client import Client
+
+        options: dict[str, Any] = {"credentials": self.credentials, "endpoint": self.url,
+                                   "token_url": self.token_url, "marketplace": "US"}
+        options.update(kwargs)
+        return Client(**options)
+
+    # -- observation and control ----------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        """Counters since start (or :meth:`reset_stats`).
+
+        Returns
+        -------
+        dict
+            ``calls`` and ``throttled``: ``{operationId: n}`` (plus ``"token"``,
+            ``"consent"`` and ``"downloadDocument"`` in ``calls``);
+            ``documents_served`` (complete downloads) and ``bytes_served``.
+        """
+        return self._server.stats()
+
+    def reset_stats(self) -> None:
+        """Zero every counter."""
+        self._server.reset_stats()
+
+    def inject(self, kind: str, *, operation: str | None = None, count: int = 1, **options: Any) -> None:
+        """Make the next ``count`` matching requests misbehave.
+
+        Parameters
+        ----------
+        kind : str
+            * ``"429"``, ``"500"``, ``"503"`` — answer with that status
+              (QuotaExceeded / InternalFailure / ServiceUnavailable bodies;
+              S3-style XML for ``downloadDocument``, LWA-style for ``token``);
+            * ``"drop"`` — close the connection without answering;
+            * ``"delay"`` — sleep ``seconds=`` (default 1) before answering normally;
+            * ``"truncate"`` — a document download sends only ``fraction=`` (default
+              0.5) of the body its Content-Length promises, then closes;
+            * ``"expire_tokens"`` — every access token issued so far expires now;
+            * ``"report_outcome"`` — the next created report (of ``report_type=``,
+              if given) ends with ``status=`` ``"FATAL"`` (default) or
+              ``"CANCELLED"`` and ``error_details=``;
+            * ``"not_found_after_create"`` — getReport answers 404 NotFound.
+        operation : str, optional
+            An operationId, ``"token"``, ``"consent"`` or ``"downloadDocument"``.
+            None means any SP-API operation (not the token endpoint or downloads).
+        count : int
+            How many requests the fault applies to.
+        """
+        self._server.inject(kind, operation=operation, count=count, **options)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the sandbox clock forward (token, code and link expiry; report progress; buckets)."""
+        self._server.clock.advance(seconds)
+
+    def close(self) -> None:
+        """Stop the server and delete its stored documents."""
+        self._server.close()
+
+
+def serve(
+    *,
+    port: int = 0,
+    speed: float = 1.0,
+    seed: int = 0,
+    static: bool = False,
+    token_lifetime: float = 3600,
+    processing_seconds: float = 6.0,
+    document_ttl: float = 300.0,
+    rate_limits: Mapping[str, tuple[float, int]] | None = None,
+    flat_rows: int = 500,
+    vendor_asins: int = 50,
+    account_type: str = "vendor",
+    **data_options: Any,
+) -> Sandbox:
+    """Start a sandbox server in a background thread.
+
+    Parameters
+    ----------
+    port : int
+        Port on 127.0.0.1; 0 picks a free one.
+    speed : float
+        Time compression: multiplies every rate limit and divides
+        ``processing_seconds``.
+    seed : int
+        Seed of the deterministic data (catalog, documents) and of report ids.
+    static : bool
+        Answer only the models' ``x-amzn-api-sandbox`` static examples.
+    token_lifetime : float
+        Seconds an LWA access token lives.
+    processing_seconds : float
+        Seconds from createReport to a terminal status at speed 1.
+    document_ttl : float
+        Seconds a presigned document URL stays valid.
+    rate_limits : mapping, optional
+        ``{operationId: (rate, burst)}`` replacing the model defaults.
+    flat_rows, vendor_asins : int
+        Sizes of flat-file documents and of the vendor's ASIN list.
+    account_type : {"vendor", "seller"}
+        The built-in account's kind (only vendors may request ``vendorDetails``).
+    **data_options
+        Passed to :class:`~amzv_pandas.sandbox.data.SandboxData`.
+
+    Returns
+    -------
+    Sandbox
+        Running; use ``with serve() as sb:`` or call ``sb.close()``.
+    """
+    from .data import SandboxData
+    from .server import SandboxServer
+
+    data = SandboxData(seed, flat_rows=flat_rows, vendor_asins=vendor_asins, **data_options)
+    server = SandboxServer(data, port=port, speed=speed, static=static, token_lifetime=token_lifetime,
+                           processing_seconds=processing_seconds, document_ttl=document_ttl,
+                           rate_limits=rate_limits, account_type=account_type, seed=seed)
+    return Sandbox(server.start())
+
+
+def _env_lines(sb: Sandbox) -> list[str]:
+    creds = sb.credentials
+    env = {
+        "AMZV_ENDPOINT": sb.url,
+        "AMZV_TOKEN_URL": sb.token_url,
+        "LWA_APP_ID": creds.client_id,
+        "LWA_CLIENT_SECRET": creds.client_secret,
+        "SP_API_REFRESH_TOKEN": creds.refresh_token,
+    }
+    return [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``amzv sandbox``: run a sandbox in the foreground until Ctrl-C."""
+    parser = argparse.ArgumentParser(prog="amzv sandbox", description="Run the local SP-API sandbox server.")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free port)")
+    parser.add_argument("--speed", type=float, default=1.0, help="time compression factor (default 1)")
+    parser.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
+    parser.add_argument("--static", action="store_true", help="answer only the models' static examples")
+    parser.add_argument("--flat-rows", type=int, default=500, help="rows of flat-file report documents")
+    parser.add_argument("--account-type", choices=("vendor", "seller"), default="vendor")
+    args = parser.parse_args(argv)
+
+    sb = serve(port=args.port, speed=args.speed, seed=args.seed, static=args.static,
+               flat_rows=args.flat_rows, account_type=args.account_type)
+    try:
+        mode = "static" if args.static else "dynamic"
+        lines = [
+            f"amzv sandbox ({mode}, {args.account_type} account, speed {args.speed:g}) listening on {sb.url}",
+            f"  token URL:   {sb.token_url}",
+            f"  consent URL: {sb.consent_url}",
+            "",
+            "Point a client at it (these credentials are throwaway, valid for this server only):",
+            *(f"  {line}" for line in _env_lines(sb)),
+            "",
+            "Press Ctrl-C to stop.",
+        ]
+        print("\n".join(lines), flush=True)
+        stop = threading.Event()
+        while not stop.wait(0.5):  # a timed wait stays interruptible by Ctrl-C
+            pass
+    except KeyboardInterrupt:
+        print("\nstopping the sandbox", file=sys.stderr)
+    finally:
+        sb.close()
+    return 0

@@ -1,0 +1,170 @@
+"""Login with Amazon stand-in: the token endpoint, the consent redirect and token checks.
+
+Error bodies and codes follow what LWA answers in the wild (see the shared
+SP-API notes): a wrong client id/secret is 401 ``invalid_client``; a bad refresh
+token or authorization code is 400 ``invalid_grant``. Authorization codes are
+single-use and live 5 minutes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from typing import Mapping
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from ._common import Clock, Response
+
+__all__ = ["CLIENT_ID", "CODE_LIFETIME", "LWA"]
+
+#: The built-in account's LWA client id (the secret and refresh token are random per server).
+CLIENT_ID = "amzn1.application-oa2-client.sandbox"
+#: Seconds an ``spapi_oauth_code`` stays valid.
+CODE_LIFETIME = 300.0
+
+_MISSING = "Access token is missing in the request header."
+_INVALID = "The access token you provided is revoked, malformed or invalid."
+_EXPIRED = "The access token you provided has expired."
+
+
+def _same(given: str, expected: str) -> bool:
+    return secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def _lwa_error(status: int, error: str, description: str) -> Response:
+    return Response(status, {"error_description": description, "error": error},
+                    headers={"Cache-Control": "no-cache, no-store"})
+
+
+class LWA:
+    """Issues and checks tokens for the sandbox's single built-in account.
+
+    Parameters
+    ----------
+    clock : Clock
+        The sandbox clock (expiry).
+    token_lifetime : float
+        Seconds an access token lives (``expires_in``).
+    selling_partner_id : str
+        What the consent redirect reports as the grantor.
+    """
+
+    def __init__(self, clock: Clock, *, token_lifetime: float, selling_partner_id: str) -> None:
+        self.clock = clock
+        self.token_lifetime = float(token_lifetime)
+        self.selling_partner_id = selling_partner_id
+        self.client_id = CLIENT_ID
+        self.client_secret = "amzn1.oa2-cs.v1." + secrets.token_hex(32)
+        self.refresh_token = "Atzr|" + secrets.token_urlsafe(96)
+        self._refresh_tokens = {self.refresh_token}
+        self._access: dict[str, float] = {}
+        self._codes: dict[str, tuple[float, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<LWA client_id={self.client_id!r} tokens={len(self._access)}>"
+
+    # -- token endpoint ---------------------------------------------------------------------
+
+    def grant(self, form: Mapping[str, str], basic: tuple[str, str] | None = None) -> Response:
+        """Answer ``POST /auth/o2/token`` for an already parsed form body.
+
+        Client credentials may come in the body (``client_id``/``client_secret``)
+        or as HTTP Basic auth; requests-oauthlib can send either.
+        """
+        grant_type = form.get("grant_type")
+        if not grant_type:
+            return _lwa_error(400, "invalid_request", "The request is missing a required parameter : grant_type")
+        client_id = form.get("client_id") or (basic[0] if basic else None)
+        client_secret = form.get("client_secret") or (basic[1] if basic else None)
+        if not client_id:
+            return _lwa_error(400, "invalid_request", "The request is missing a required parameter : client_id")
+        if not (_same(client_id, self.client_id) and _same(client_secret or "", self.client_secret)):
+            return _lwa_error(401, "invalid_client", "Client authentication failed")
+        if grant_type == "refresh_token":
+            token = form.get("refresh_token")
+            if not token:
+                return _lwa_error(400, "invalid_request", "The request is missing a required parameter : refresh_token")
+            with self._lock:
+                known = token in self._refresh_tokens
+            if not known:
+                return _lwa_error(400, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
+            return self._token_response(token)
+        if grant_type == "authorization_code":
+            code = form.get("code")
+            if not code:
+                return _lwa_error(400, "invalid_request", "The request is missing a required parameter : code")
+            with self._lock:
+                entry = self._codes.pop(code, None)  # single use, even when the exchange fails below
+            if entry is None or entry[0] <= self.clock.time():
+                return _lwa_error(400, "invalid_grant", "The request has an invalid grant parameter : code")
+            expected_redirect = entry[1]
+            if expected_redirect is not None and form.get("redirect_uri") not in (None, expected_redirect):
+                return _lwa_error(400, "invalid_grant", "The request has an invalid grant parameter : redirect_uri")
+            new_refresh = "Atzr|" + secrets.token_urlsafe(96)
+            with self._lock:
+                self._refresh_tokens.add(new_refresh)
+            return self._token_response(new_refresh)
+        return _lwa_error(400, "unsupported_grant_type",
+                          "The authorization grant type is not supported by the authorization server")
+
+    def _token_response(self, refresh_token: str) -> Response:
+        access = "Atza|" + secrets.token_urlsafe(180)
+        now = self.clock.time()
+        with self._lock:
+            # Drop long-expired tokens so a long-running sandbox does not grow without bound.
+            if len(self._access) > 1000:
+                self._access = {t: exp for t, exp in self._access.items() if exp > now - 3600}
+            self._access[access] = now + self.token_lifetime
+        lifetime = self.token_lifetime
+        expires_in: float | int = int(lifetime) if lifetime == int(lifetime) else lifetime
+        body = {"access_token": access, "refresh_token": refresh_token,
+                "token_type": "bearer", "expires_in": expires_in}
+        return Response(200, body, headers={"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"},
+                        content_type="application/json;charset=UTF-8")
+
+    # -- consent ------------------------------------------------------------------------------
+
+    def consent(self, query: Mapping[str, str], default_redirect: str) -> Response:
+        """Answer the consent page at once as if the user clicked "Confirm": a 302 to the app.
+
+        ``redirect_uri`` is optional as on Amazon, where the app's registered URI
+        is used when the consent link names none; here that is ``default_redirect``.
+        """
+        missing = [name for name in ("application_id", "state") if not query.get(name)]
+        if missing:
+            text = f"Consent request is missing {' and '.join(missing)}.\n"
+            return Response(400, text.encode(), content_type="text/plain; charset=utf-8")
+        explicit = query.get("redirect_uri") or None
+        redirect = explicit or default_redirect
+        parts = urlsplit(redirect)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return Response(400, b"redirect_uri must be an absolute http(s) URL.\n",
+                            content_type="text/plain; charset=utf-8")
+        code = "ANDX" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._codes[code] = (self.clock.time() + CODE_LIFETIME, explicit)
+        extra = urlencode({"state": query["state"], "selling_partner_id": self.selling_partner_id,
+                           "spapi_oauth_code": code})
+        location = urlunsplit(parts._replace(query=f"{parts.query}&{extra}" if parts.query else extra))
+        return Response(302, b"", headers={"Location": location, "Cache-Control": "no-store"},
+                        content_type="text/plain; charset=utf-8")
+
+    # -- SP-API side -------------------------------------------------------------------------
+
+    def check(self, token: str | None) -> str | None:
+        """None when ``token`` is a live access token, else the 403 ``details`` text."""
+        if not token:
+            return _MISSING
+        with self._lock:
+            expires = self._access.get(token)
+        if expires is None:
+            return _INVALID
+        if expires <= self.clock.time():
+            return _EXPIRED
+        return None
+
+    def expire_all(self) -> None:
+        """Make every access token issued so far expired (fault injection)."""
+        with self._lock:
+            self._access = dict.fromkeys(self._access, 0.0)
