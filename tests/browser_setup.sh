@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Installs what tests/test_browser.py needs: Debian's Chromium, and JupyterLab + Playwright
-# (the Python package only; the browser is /usr/bin/chromium, so never `playwright install`).
-# Playwright drives Chromium over CDP itself: chromium-driver (chromedriver) is not needed.
-# Usage: tests/browser_setup.sh [python]   (default: the active environment's python)
-set -euo pipefail
-PYTHON="${1:-python}"
+# Installs the browser tests/test_browser.py drives: Debian's Chromium (/usr/bin/chromium).
+# JupyterLab and Playwright (the Python package only) come with the `test` extra; Playwright
+# drives this Chromium directly, so never `playwright install` and no chromedriver.
+# Where there is no apt-get (or no root), it says so and the browser test skips itself.
+set -uo pipefail
 
-if [ ! -x /usr/bin/chromium ]; then
-    SUDO=""
-    if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core
+if [ -x /usr/bin/chromium ]; then
+    echo "browser test: $(/usr/bin/chromium --version 2>/dev/null)"
+    exit 0
 fi
-"$PYTHON" -m pip install -q "jupyterlab>=4" "playwright>=1.40" "ipywidgets>=8"
-/usr/bin/chromium --headless --no-sandbox --disable-gpu --version >/dev/null 2>&1 || /usr/bin/chromium --version
-"$PYTHON" -c "import jupyterlab, playwright, ipywidgets; print('browser test ready: jupyterlab', jupyterlab.__version__)"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo"; else
+        echo "browser test: no root to install chromium; it will be skipped"; exit 0
+    fi
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+    echo "browser test: no apt-get to install chromium; it will be skipped"
+    exit 0
+fi
+$SUDO apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core \
+    || { echo "browser test: installing chromium failed; it will be skipped"; exit 0; }
+echo "browser test: $(/usr/bin/chromium --version 2>/dev/null)"
