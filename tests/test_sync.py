@@ -12,7 +12,10 @@ import threading
 import pandas as pd
 import pytest
 
-from amzv_pandas import sync as S
+import importlib
+
+# the module itself: `amzv_pandas.sync` the attribute is the sync() function
+S = importlib.import_module("amzv_pandas.sync")
 from amzv_pandas.client import Client
 from amzv_pandas.exceptions import ReportCancelledError, ReportFatalError, SyncError
 

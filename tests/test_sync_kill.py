@@ -15,7 +15,10 @@ import time
 import pandas as pd
 import pytest
 
-from amzv_pandas import sync as S
+import importlib
+
+# the module itself: `amzv_pandas.sync` the attribute is the sync() function
+S = importlib.import_module("amzv_pandas.sync")
 
 # A deterministic fake fetcher (no network): only the kill varies. Shared by the child and the resume.
 FAKE = textwrap.dedent('''
@@ -42,7 +45,7 @@ FAKE = textwrap.dedent('''
 
 CHILD = FAKE + textwrap.dedent('''
     import sys
-    from amzv_pandas import sync as S
+    S = importlib.import_module("amzv_pandas.sync")
     from amzv_pandas.client import Client
 
     S._fetch_window = fetch
