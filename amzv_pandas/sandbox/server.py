@@ -517,7 +517,10 @@ class SandboxServer:
         handler.send_header("Content-Type", resp.content_type)
         handler.send_header("Content-Length", str(len(payload)))
         handler.send_header("x-amzn-RequestId", request_id)
-        if op is not None and resp.status in op.header_statuses:
+        # The models declare the header on success/400/404 only, but the live service can
+        # send it on any response (README, "Service behaviour seen in the wild"); a 429 is
+        # where a client needs the rate most, so it gets it too.
+        if op is not None and (resp.status in op.header_statuses or resp.status == 429):
             handler.send_header("x-amzn-RateLimit-Limit", format_rate(self.bucket(op).rate))
         for key, value in resp.headers.items():
             handler.send_header(key, value)
