@@ -1,10 +1,12 @@
 """Flat-file (TSV) report documents, generated as large encoded byte blocks.
 
-Speed comes from templates: rows of one block differ from the same rows of the
-next block only in a few marker positions (a block number in SKU suffixes and
-listing ids; the dates and order-id day code of an orders day).  A template is
-rendered once with NUL markers, encoded, split on the markers, and every later
-block is a single ``bytes.join`` of the segments with the block's values.
+Speed comes from templates.  Listing/inventory rows cycle over the seller's
+SKUs; the rows of one ~8,400-row block differ from those of the next only in
+the block number (in SKU suffixes and listing ids), so a block is rendered once
+with a NUL marker, encoded, split on it, and every later block is a single
+``bytes.join`` of the segments.  Order rows of one day differ from another
+day's only in three fixed-width fields (purchase date, update date, order-id
+day code), which are patched into an encoded day template with numpy.
 
 Like Amazon's, the files are unquoted: fields never hold tabs or line breaks
 but may hold double quotes anywhere (``Mug 12" Tall``, or a description that
@@ -13,8 +15,7 @@ but may hold double quotes anywhere (``Mug 12" Tall``, or a description that
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from itertools import chain, repeat
+from datetime import datetime, timedelta
 from typing import Callable, Iterator, NamedTuple, Sequence
 from zoneinfo import ZoneInfo
 

@@ -13,8 +13,7 @@ from typing import NamedTuple, Sequence
 from zoneinfo import ZoneInfo
 
 from ..marketplaces import MARKETPLACES, Marketplace
-from ._data_util import as_utc, marketplace_or_none
-from ._data_vendor import PERIODS, period_bounds, period_end
+from ._data_util import PERIODS, as_utc, marketplace_or_none, period_bounds, period_end
 
 __all__ = ["Outcome", "KINDS", "ANALYTICS_RULES", "ACCOUNT_MARKETPLACES", "LOOKBACK_DAYS", "MAX_SPAN",
            "parse_option_time", "analytics_today", "latest_available_day"]
@@ -118,7 +117,9 @@ def check_vendor_marketplaces(marketplace_ids: Sequence[str]) -> Outcome | None:
 
 
 def check_flat_marketplaces(marketplace_ids: Sequence[str]) -> Outcome | None:
-    bad = [mid for mid in marketplace_ids if mid not in ACCOUNT_MARKETPLACES]
+    # Seller flat files: a seller account may sell in any marketplace (also those
+    # without a Vendor Central), so only ids that are no marketplace at all fail.
+    bad = [mid for mid in marketplace_ids if marketplace_or_none(mid) is None]
     if not marketplace_ids or bad:
         return fatal(f"Invalid marketplaceIds: {', '.join(bad) or '(none)'}. The selling partner account does not "
                      "participate in these marketplaces.")

@@ -8,7 +8,8 @@ helpers changed between versions) but from BLAKE2b seeds and SplitMix64.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timezone
+import math
+from datetime import date, datetime, timedelta, timezone
 from typing import Sequence, TypeVar
 
 import numpy as np
@@ -209,3 +210,42 @@ def day_number(d: date) -> int:
 
 def from_day_number(n: int) -> date:
     return date.fromordinal(n + DAY0)
+
+
+#: Retail analytics report periods.
+PERIODS = ("DAY", "WEEK", "MONTH", "QUARTER", "YEAR")
+
+
+def period_end(d: date, period: str) -> date:
+    """The last day of the calendar ``period`` holding ``d`` (weeks run Sunday..Saturday)."""
+    if period == "WEEK":
+        return d + timedelta(days=(5 - d.weekday()) % 7)
+    if period == "MONTH":
+        nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        return nxt - timedelta(days=1)
+    if period == "QUARTER":
+        q_last = ((d.month - 1) // 3) * 3 + 3
+        nxt = date(d.year + (q_last == 12), q_last % 12 + 1, 1)
+        return nxt - timedelta(days=1)
+    if period == "YEAR":
+        return date(d.year, 12, 31)
+    return d
+
+
+def period_bounds(start: date, end: date, period: str) -> list[tuple[date, date]]:
+    """Calendar periods covering ``start..end`` (inclusive), clipped to the range."""
+    out: list[tuple[date, date]] = []
+    d = start
+    while d <= end:
+        e = min(period_end(d, period), end)
+        out.append((d, e))
+        d = e + timedelta(days=1)
+    return out
+
+
+def full_hours(start: datetime, end: datetime, cutoff: datetime) -> tuple[int, int]:
+    """Hour numbers ``[h0, h1)`` (hours since the epoch) of the full UTC hours in ``start..end`` over by ``cutoff``."""
+    s = as_utc(start).timestamp()
+    e = min(as_utc(end).timestamp(), as_utc(cutoff).timestamp())
+    h0 = math.ceil(s / 3600)
+    return h0, max(h0, math.floor(e / 3600))

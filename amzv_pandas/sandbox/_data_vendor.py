@@ -14,9 +14,8 @@ the JSON text of a whole block of rows, so no per-row Python code runs.
 from __future__ import annotations
 
 import json
-import math
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -24,41 +23,14 @@ import pyarrow.compute as pc
 
 from ..marketplaces import Marketplace
 from ._data_catalog import Catalog
-from ._data_util import (UTC, Rng, as_utc, day_number, from_day_number, h64, iso_z, price_in, uniform_np)
+from ._data_util import (PERIODS, UTC, Rng, day_number, from_day_number, full_hours, h64, iso_z,
+                         period_bounds, price_in, uniform_np)
 
-__all__ = ["VendorModel", "period_bounds", "period_end", "PERIODS"]
+__all__ = ["VendorModel", "ANALYTICS_ARRAYS"]
 
-PERIODS = ("DAY", "WEEK", "MONTH", "QUARTER", "YEAR")
 _MAX_CELLS = 1 << 18          # ASIN x day cells computed at once
 _ROWS_PER_CHUNK = 1 << 14     # rows rendered into one byte chunk
 _SEP = ",\n    "              # every row is prefixed with this; the first drops the comma
-
-
-def period_end(d: date, period: str) -> date:
-    """The last day of the calendar ``period`` holding ``d`` (weeks run Sunday..Saturday)."""
-    if period == "WEEK":
-        return d + timedelta(days=(5 - d.weekday()) % 7)
-    if period == "MONTH":
-        nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-        return nxt - timedelta(days=1)
-    if period == "QUARTER":
-        q_last = ((d.month - 1) // 3) * 3 + 3
-        nxt = date(d.year + (q_last == 12), q_last % 12 + 1, 1)
-        return nxt - timedelta(days=1)
-    if period == "YEAR":
-        return date(d.year, 12, 31)
-    return d
-
-
-def period_bounds(start: date, end: date, period: str) -> list[tuple[date, date]]:
-    """Calendar periods covering ``start..end`` (inclusive), clipped to the range."""
-    out: list[tuple[date, date]] = []
-    d = start
-    while d <= end:
-        e = min(period_end(d, period), end)
-        out.append((d, e))
-        d = e + timedelta(days=1)
-    return out
 
 
 _TABLE = 100_000
@@ -504,14 +476,7 @@ class VendorModel:
 
     # -- real-time (hourly) ------------------------------------------------------------
 
-    @staticmethod
-    def full_hours(start: datetime, end: datetime, cutoff: datetime) -> tuple[int, int]:
-        """Hour numbers ``[h0, h1)`` of the full UTC hours inside ``start..end`` ending by ``cutoff``."""
-        s = as_utc(start).timestamp()
-        e = min(as_utc(end).timestamp(), as_utc(cutoff).timestamp())
-        h0 = math.ceil(s / 3600)
-        h1 = math.floor(e / 3600)
-        return h0, max(h0, h1)
+    full_hours = staticmethod(full_hours)
 
     def realtime(self, report_type: str, m: Marketplace, start: datetime, end: datetime,
                  marketplace_ids: Sequence[str], created: datetime) -> Iterator[bytes]:
@@ -560,23 +525,3 @@ class VendorModel:
         stock = np.floor(mean_day * self.stock_days * (0.7 + 0.6 * uniform_np(self.keys, days[None, :], h64("rt-stock"))))
         carts = np.floor(mean_day / 24 * profile * 3 * uniform_np(self.keys, t, h64("rt-carts")))
         return {"highlyAvailableInventory": np.maximum(0, stock - carts).astype(np.int64)}
-
-
-def chunked(gen_factory: Callable[[], Iterator[bytes]], size: int = 1 << 20) -> Callable[[], Iterator[bytes]]:
-    """Coalesce small pieces into chunks of about ``size`` bytes (large pieces pass through)."""
-
-    def run() -> Iterator[bytes]:
-        buf: list[bytes] = []
-        n = 0
-        for piece in gen_factory():
-            if not piece:
-                continue
-            buf.append(piece)
-            n += len(piece)
-            if n >= size:
-                yield b"".join(buf)
-                buf, n = [], 0
-        if buf:
-            yield b"".join(buf)
-
-    return run

@@ -27,7 +27,14 @@ Reports
     :meth:`SandboxData.report_outcome` gives DONE, FATAL (Amazon-style
     ``errorDetails``) or CANCELLED (no data: an hourly report without a full
     hour, a coupon/promotion window without campaigns, an orders window without
-    orders).  Report types the sandbox does not know end DONE with a generic TSV.
+    orders).  Vendor reports need exactly one of the account's marketplaces
+    (those with a Vendor Central); seller flat files accept any marketplace.
+    Retail analytics: reportPeriod/distributorView/sellingProgram as Amazon
+    lists them, WEEK..YEAR ranges aligned (weeks Sunday-Saturday), at most 15
+    days / 7 weeks / 15 months / 4 quarters / 2 years, 1,460 days of history,
+    a day published 72 hours after it ends (NPPM: 168 hours), all in the
+    marketplace's time zone.  Report types the sandbox does not know end DONE
+    with a generic TSV.
 Documents
     Vendor JSON follows ``sandbox/spapi/report-schemas``; daily numbers depend
     only on (seed, ASIN, day, options), so split windows agree with one long
@@ -45,9 +52,10 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 from ._data_catalog import IDENTIFIER_TYPES, INCLUDED_DATA, Catalog, InvalidSKUs, sku_problem
 from ._data_rules import (ACCOUNT_MARKETPLACES, ANALYTICS_RULES, CANCELLED, DONE, KINDS, LOOKBACK_DAYS, MAX_SPAN,
-                          ORDERS, Outcome, analytics_outcome, analytics_today, check_flat_marketplaces,
-                          forecast_outcome, latest_available_day, promo_window, realtime_problem)
-from ._data_util import as_utc, marketplace_or_us
+                          ORDERS, PROMO_OPTIONS, Outcome, analytics_outcome, analytics_today,
+                          check_flat_marketplaces, forecast_outcome, latest_available_day, parse_option_time,
+                          promo_window, realtime_problem)
+from ._data_util import as_utc, full_hours, marketplace_or_us
 
 __all__ = ["SandboxData", "InvalidSKUs", "Outcome", "Document", "sku_problem", "INCLUDED_DATA",
            "IDENTIFIER_TYPES", "ACCOUNT_MARKETPLACES", "KNOWN_REPORT_TYPES", "LOOKBACK_DAYS", "MAX_SPAN"]
@@ -219,15 +227,15 @@ class SandboxData:
         mids = list(marketplace_ids)
         kind = KINDS.get(report_type)
         if kind == "analytics":
-            return analytics_outcome(report_type, mids, start, end, options, now)
+            # Dates as written: the time part (and so the offset) is ignored, not converted.
+            return analytics_outcome(report_type, mids, data_start or now, data_end or now, options, now)
         if kind == "forecast":
             return forecast_outcome(mids, options)
         if kind == "realtime":
             problem = realtime_problem(report_type, mids, start, end, now)
             if problem:
                 return problem
-            from ._data_vendor import VendorModel
-            h0, h1 = VendorModel.full_hours(start, end, now)
+            h0, h1 = full_hours(start, end, now)
             return DONE if h1 > h0 else CANCELLED  # no full hour: no data
         if kind == "promo":
             window = promo_window(report_type, mids, options, now)
@@ -257,18 +265,15 @@ class SandboxData:
         """
         created = as_utc(created)
         options = {str(k): str(v) for k, v in (options or {}).items()}
-        mids = list(marketplace_ids) or [ACCOUNT_MARKETPLACES[0]]
+        mids = list(marketplace_ids) or ["ATVPDKIKX0DER"]
         m = marketplace_or_us(mids[0])
         kind = KINDS.get(report_type)
         start = as_utc(data_start) if data_start is not None else None
         end = as_utc(data_end) if data_end is not None else None
         if kind == "analytics":
             model = self._vendor_model
-            if end is None:
-                end_day = latest_available_day(report_type, m, created)
-            else:
-                end_day = end.date()
-            start_day = start.date() if start is not None else end_day
+            end_day = data_end.date() if data_end is not None else latest_available_day(report_type, m, created)
+            start_day = data_start.date() if data_start is not None else end_day
             last_updated = analytics_today(m, created)
             return Document(_JSON, _coalesce(lambda: model.analytics(
                 report_type, m, start_day, end_day, options, mids, last_updated)))
@@ -281,9 +286,7 @@ class SandboxData:
             return Document(_JSON, _coalesce(lambda: model.realtime(report_type, m, rt_start, rt_end, mids, created)))
         if kind == "promo":
             promos = self._promotions
-            names = ("campaignStartDateFrom", "campaignStartDateTo") \
-                if report_type == "GET_COUPON_PERFORMANCE_REPORT" else ("promotionStartDateFrom", "promotionStartDateTo")
-            from ._data_rules import parse_option_time
+            names = PROMO_OPTIONS[report_type]
             lo = parse_option_time(options.get(names[0], "")) or created - timedelta(days=30)
             hi = parse_option_time(options.get(names[1], "")) or created
             make = promos.coupon_document if report_type == "GET_COUPON_PERFORMANCE_REPORT" else promos.promotion_document

@@ -422,6 +422,16 @@ def test_period_alignment_and_span(sd, period, start, end, status):
         assert re.search(r"align|spans|after the dataEndTime", result.error_details)
 
 
+def test_dates_are_read_as_written(sd):
+    tokyo = timezone(timedelta(hours=9))
+    start, end = datetime(2025, 5, 4, 0, 30, tzinfo=tokyo), datetime(2025, 5, 10, 23, 0, tzinfo=tokyo)
+    # 2025-05-04 00:30 in Tokyo is still Saturday in UTC: the date part counts, not the instant
+    assert outcome(sd, SALES, start, end, {**SALES_OPTS, "reportPeriod": "WEEK"}).status == "DONE"
+    doc = sd.report_document(SALES, [US], start, end, {**SALES_OPTS, "reportPeriod": "WEEK"}, created=NOW)
+    spec = json.loads(doc.read())["reportSpecification"]
+    assert (spec["dataStartTime"], spec["dataEndTime"]) == ("2025-05-04", "2025-05-10")
+
+
 def test_alignment_message_explains(sd):
     details = outcome(sd, SALES, utc(2025, 5, 5), utc(2025, 5, 10), {**SALES_OPTS, "reportPeriod": "WEEK"}).error_details
     assert "dataStartTime 2025-05-05 (Monday)" in details and "must be a Sunday" in details
@@ -454,7 +464,9 @@ def test_lookback_and_marketplaces(sd):
         result = outcome(sd, SALES, *WEEK, SALES_OPTS, mids=mids)
         assert result.status == "FATAL" and needle in result.error_details
     assert outcome(sd, SALES, *WEEK, SALES_OPTS, mids=(JP,)).status == "DONE"
-    assert outcome(sd, "GET_MERCHANT_LISTINGS_ALL_DATA", None, None, {}, mids=(IE,)).status == "FATAL"
+    # seller flat files: any real marketplace (a seller may sell where no Vendor Central exists)
+    assert outcome(sd, "GET_MERCHANT_LISTINGS_ALL_DATA", None, None, {}, mids=(IE,)).status == "DONE"
+    assert outcome(sd, "GET_MERCHANT_LISTINGS_ALL_DATA", None, None, {}, mids=("NOPE",)).status == "FATAL"
 
 
 def test_forecast_outcomes(sd):
@@ -896,8 +908,10 @@ def test_recent_orders_are_shown_as_of_creation(sd):
 
 
 def test_japanese_orders(sd):
-    rows = _tsv(sd.report_document(ORDERS_BY_DATE, [JP], utc(2025, 3, 1), utc(2025, 3, 5), {}, created=NOW),
-                "cp932")[1:]
+    doc = sd.report_document(ORDERS_BY_DATE, [JP], utc(2025, 3, 1), utc(2025, 3, 5), {}, created=NOW)
+    assert doc.content_type == "text/plain;charset=Shift_JIS"
+    assert doc.read().decode("shift_jis") == doc.read().decode("cp932")
+    rows = _tsv(doc, "cp932")[1:]
     assert rows and {r[15] for r in rows} == {"JPY"} and any("都" in r[25] or "府" in r[25] for r in rows)
     assert all(not r[16] or r[16].isdigit() for r in rows)  # whole yen
 
