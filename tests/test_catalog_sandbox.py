@@ -87,3 +87,95 @@ def test_validation_sends_nothing(sb: Any, client: Any) -> None:
     with pytest.raises(ConfigurationError):
         search_catalog_items(identifiers=[f"B{i:09d}" for i in range(21)], identifiers_type="ASIN", client=client)
     assert calls(sb) == 0
+
+
+ALL_SECTIONS = ("attributes", "classifications", "dimensions", "identifiers", "images", "productTypes",
+                "relationships", "salesRanks", "summaries", "vendorDetails")
+
+
+def _seller(sb: Any) -> str:
+    return sb.data.sellers[0]
+
+
+def test_every_section_flattened_with_its_dtypes(sb: Any, client: Any) -> None:
+    asins = sb.data.asins[:30]
+    df = get_catalog_items(asins, included_data=ALL_SECTIONS, client=client, progress_bar_type=None)
+    expected = catalog_columns(list(ALL_SECTIONS))
+    assert list(df.columns) == list(expected)
+    for column, dtype in expected.items():
+        if dtype in ("Int64", "Float64", "boolean"):
+            assert str(df[column].dtype) == dtype, column
+        elif str(dtype).startswith("datetime64"):
+            assert str(df[column].dtype).startswith("datetime64"), column
+    # every section brought data for at least one item
+    for column in ("item_name", "main_image_url", "product_type", "brand_code"):
+        assert df[column].notna().any(), column
+    assert calls(sb) == 2  # 30 ASINs in batches of 20
+
+
+def test_empty_result_has_the_full_column_set(sb: Any, client: Any) -> None:
+    with pytest.warns(MissingItemsWarning):
+        df = get_catalog_items(["B000000000"], included_data=ALL_SECTIONS, client=client, progress_bar_type=None)
+    assert df.empty and list(df.columns) == list(catalog_columns(list(ALL_SECTIONS)))
+    assert df.attrs["amzv"]["missing"] == ["B000000000"]
+
+
+def test_skus_are_paired_with_their_items(sb: Any, client: Any) -> None:
+    owned = dict(list(sb.data.seller_skus(_seller(sb)).items())[:45])
+    df = get_catalog_items(skus=list(owned), seller_id=_seller(sb), client=client, progress_bar_type=None)
+    assert "sku" in df.columns
+    assert dict(zip(df["sku"], df["asin"])) == owned
+    # batches of 20, except that a SKU holding commas goes alone (Amazon would split it)
+    with_commas = sum("," in s for s in owned)
+    assert calls(sb) == math.ceil((len(owned) - with_commas) / 20) + with_commas
+
+
+@pytest.mark.parametrize("policy", ["skip", "raise"])
+def test_invalid_skus_both_policies(sb: Any, client: Any, policy: str) -> None:
+    from amzv_pandas.exceptions import AmzvWarning, InvalidSKUError
+
+    owned = list(sb.data.seller_skus(_seller(sb)))[:30]
+    bad = ["INVALID-1", "INVALID-2"]
+    skus = owned[:7] + [bad[0]] + owned[7:25] + [bad[1]] + owned[25:]
+    if policy == "skip":
+        with pytest.warns(AmzvWarning, match="INVALID-1"):
+            df = get_catalog_items(skus=skus, seller_id=_seller(sb), on_invalid_sku="skip", client=client,
+                                   progress_bar_type=None)
+        assert sorted(df.attrs["amzv"]["invalid_skus"]) == bad
+        assert set(df["sku"]) == set(owned)
+    else:
+        with pytest.raises(InvalidSKUError) as info:
+            get_catalog_items(skus=skus, seller_id=_seller(sb), client=client, progress_bar_type=None)
+        # every batch was checked before raising: both invalid SKUs, from two batches, are named
+        assert sorted(info.value.skus) == bad
+        assert "INVALID-1" in str(info.value) and "INVALID-2" in str(info.value)
+    # two batches of 20 and 12, each split to isolate its bad SKU: far fewer than one call per SKU
+    assert 2 < calls(sb) <= 2 + 2 * 2 * math.ceil(math.log2(20))
+
+
+def test_all_skus_from_the_listings_report(sb: Any, client: Any) -> None:
+    import amzv_pandas as amzv
+
+    df = get_catalog_items(skus="all", seller_id=_seller(sb), client=client, progress_bar_type=None)
+    listings = amzv.read_report("GET_MERCHANT_LISTINGS_ALL_DATA", client=client, progress_bar_type=None)
+    # every SKU of the listings report is looked up and paired with its item
+    assert set(df["sku"]) == set(listings["seller-sku"])
+    assert "missing" not in df.attrs["amzv"] or not df.attrs["amzv"]["missing"]
+    stats = sb.stats()["calls"]
+    assert stats["createReport"] == 1  # the merchant listings report, through read_report
+    # a second call reuses the cached listings report: no new report
+    get_catalog_items(skus="all", seller_id=_seller(sb), client=client, progress_bar_type=None)
+    assert sb.stats()["calls"]["createReport"] == 1
+
+
+def test_enrich_a_vendor_sales_frame(sb: Any, client: Any) -> None:
+    import amzv_pandas as amzv
+
+    sales = amzv.read_report("GET_VENDOR_SALES_REPORT", "today-20", "today-14", client=client,
+                             progress_bar_type=None)
+    sales.index = pd.RangeIndex(100, 100 + len(sales))
+    before = calls(sb)
+    out = sales.amzv.enrich(client=client)
+    assert out.index.equals(sales.index) and (out["asin"] == sales["asin"]).all()
+    assert out["item_name"].notna().all()
+    assert calls(sb) - before == math.ceil(sales["asin"].nunique() / 20)

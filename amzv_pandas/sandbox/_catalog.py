@@ -131,9 +131,21 @@ class CatalogService:
         reachable = min(len(asins), RESULT_CAP)
         page = asins[offset:min(offset + size, reachable)]
         items = []
+        # A SKU search names the seller: its SKUs for each item come back among the
+        # item's identifiers, which is how a caller pairs the SKUs it asked with items.
+        asked = set(identifiers) | {",".join(identifiers)} if identifiers and id_type == "SKU" else set()
+        sku_of: dict[str, list[str]] = {}
+        if asked and "identifiers" in included:
+            for sku in asked:
+                sku_asin = self.data.sku_asin(seller_id, sku)
+                if sku_asin is not None:
+                    sku_of.setdefault(sku_asin, []).append(sku)
         for asin in page:
             item = self.data.catalog_item(asin, marketplace, included, locale=q.one("locale"))
             if item is not None:
+                for entry in item.get("identifiers", []) if asin in sku_of else ():
+                    entry["identifiers"] = [*entry["identifiers"],
+                                            *({"identifierType": "SKU", "identifier": k} for k in sku_of[asin])]
                 items.append(item)
         pagination: dict[str, str] = {}
         if offset + size < reachable:

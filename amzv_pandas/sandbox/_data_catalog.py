@@ -30,6 +30,9 @@ __all__ = ["Catalog", "Product", "InvalidSKUs", "sku_problem", "INCLUDED_DATA", 
 
 INCLUDED_DATA = ("attributes", "classifications", "dimensions", "identifiers", "images", "productTypes",
                  "relationships", "salesRanks", "summaries", "vendorDetails")
+#: The suffix large flat files give the extra listings they cycle through.
+_CYCLE = re.compile(r"-R\d+\.\d+$")
+
 IDENTIFIER_TYPES = ("ASIN", "EAN", "GTIN", "ISBN", "JAN", "MINSAN", "SKU", "UPC")
 
 _ASIN_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -356,6 +359,7 @@ class Catalog:
             for sku in table:
                 assert sku_problem(sku) is None, sku
         self._skus = skus
+        self._prefix_index: dict[str, dict[str, list[str]]] = {}
 
     def _sku_for(self, p: Product) -> str:
         i, cat = p.index, p.cat
@@ -377,6 +381,31 @@ class Catalog:
 
     def _sku_table(self, seller_id: str | None) -> dict[str, str]:
         return self._skus.get(seller_id or "", {})
+
+    def resolve_sku(self, seller_id: str | None, sku: str) -> str | None:
+        """The ASIN of one of the seller's SKUs, including the extra listings that large
+        flat files cycle through (``<sku>-R<block>.<n>`` or ``<sku[:22]>-<j>-R<block>.<n>``):
+        every SKU a listings report shows can be looked up, as on Amazon."""
+        table = self._sku_table(seller_id)
+        asin = table.get(sku)
+        if asin is not None or not table:
+            return asin
+        base, cut = _CYCLE.subn("", sku)
+        if not cut:
+            return None
+        if base in table:
+            return table[base]
+        prefix = base.rsplit("-", 1)[0]
+        if len(prefix) != 22:
+            return None
+        index = self._prefix_index.get(seller_id or "")
+        if index is None:
+            index = {}
+            for known in table:
+                index.setdefault(known[:22], []).append(known)
+            self._prefix_index[seller_id or ""] = index
+        asins = {table[owner] for owner in index.get(prefix, [])}
+        return asins.pop() if len(asins) == 1 else None  # e.g. a SKU and its -FBA twin
 
     # -- lookups -------------------------------------------------------------------
 
@@ -430,7 +459,7 @@ class Catalog:
             whole = ",".join(identifiers)
             # Amazon tries the comma-joined raw value as well as each piece; when the
             # whole value is a known SKU its comma-split pieces are not validated.
-            if len(identifiers) > 1 and whole in table:
+            if len(identifiers) > 1 and self.resolve_sku(seller_id, whole) is not None:
                 candidates = [whole] + identifiers
             else:
                 bad = [s for s in identifiers if sku_problem(s) is not None]
@@ -438,7 +467,7 @@ class Catalog:
                     raise InvalidSKUs(bad)
                 candidates = identifiers
             for sku in candidates:
-                asin = table.get(sku)
+                asin = self.resolve_sku(seller_id, sku)
                 p = self.by_asin.get(asin) if asin else None
                 if p is not None:
                     hits.append(p)

@@ -210,6 +210,10 @@ class SandboxData:
         """SKU -> ASIN of a seller (empty for an unknown seller)."""
         return self._catalog.seller_skus(seller_id)
 
+    def sku_asin(self, seller_id: str, sku: str) -> str | None:
+        """The ASIN behind any SKU the seller's listings reports show (``None`` if unknown)."""
+        return self._catalog.resolve_sku(seller_id, sku)
+
     # -- reports --------------------------------------------------------------------------
 
     def report_outcome(self, report_type: str, marketplace_ids: Sequence[str], data_start: datetime | None,
