@@ -69,6 +69,7 @@ __all__ = [
     "parse_date_spec",
     "parse_days_back",
     "resolve_today",
+    "last_final_day",
     "normalize_period",
     "period_start",
     "period_end",
@@ -990,3 +991,19 @@ def contiguous_ranges(days: Iterable[DateLike]) -> list[tuple[_dt.date, _dt.date
         else:
             runs.append((day, day))
     return runs
+
+
+def last_final_day(lag: _dt.timedelta, now: _dt.datetime) -> date:
+    """The newest day whose data is final: its end plus ``lag`` is not after ``now``.
+
+    Days are those of ``now``'s time zone (pass the marketplace's local time:
+    Amazon counts a vendor report's publication lag from the end of the
+    marketplace's day).
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> last_final_day(dt.timedelta(hours=72), dt.datetime(2026, 11, 27, 9, 0))
+    datetime.date(2026, 11, 23)
+    """
+    return (now - lag).date() - _dt.timedelta(days=1)

@@ -123,7 +123,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from .dates import DateLike, DateRange, iter_days, iter_periods, resolve_today, split_range
+from .dates import DateLike, DateRange, iter_days, iter_periods, last_final_day, resolve_today, split_range
 from .exceptions import (
     AmzvError,
     ConfigurationError,
@@ -559,11 +559,6 @@ def _window_shape(rt: "ReportType", options: Mapping[str, str]) -> tuple[str, in
     return period, 1
 
 
-def _last_final_day(lag: _dt.timedelta, now: _dt.datetime) -> _dt.date:
-    """The newest day whose end plus ``lag`` is not after ``now`` (days of ``now``'s zone)."""
-    return (now - lag).date() - _ONE_DAY
-
-
 def _plan(missing_units: Sequence[tuple[_dt.date, _dt.date]], period: str, max_units: int,
           ) -> list[tuple[_dt.date, _dt.date]]:
     """Windows over the missing units: newest run first, each run split newest first."""
@@ -842,7 +837,7 @@ def sync(
     day0 = resolve_today(today, tz=zone)
     rng = DateRange.parse(start, end).resolve(today=day0)
     now = _dt.datetime.combine(day0, _dt.time(0), zone) if today is not None else started.astimezone(zone)
-    last_final = _last_final_day(rt.publication_lag, now)
+    last_final = last_final_day(rt.publication_lag, now)
     first_available = day0 - _dt.timedelta(days=rt.lookback_days) if rt.lookback_days else None
     if first_available is not None and rng.start < first_available:
         warnings.warn(f"{rt.name} keeps {rt.lookback_days} days of data: days before {first_available} "

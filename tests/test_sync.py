@@ -17,6 +17,7 @@ import importlib
 # the module itself: `amzv_pandas.sync` the attribute is the sync() function
 S = importlib.import_module("amzv_pandas.sync")
 from amzv_pandas.client import Client
+from amzv_pandas.dates import last_final_day
 from amzv_pandas.exceptions import ReportCancelledError, ReportFatalError, SyncError
 
 SALES = "GET_VENDOR_SALES_REPORT"
@@ -139,8 +140,8 @@ def test_budget_and_lag_parsing():
     with pytest.raises(Exception, match="not a duration"):
         S._parse_budget("soon")
     now = dt.datetime(2026, 6, 1, 15, tzinfo=dt.timezone.utc)
-    assert S._last_final_day(dt.timedelta(hours=72), now) == D("2026-05-28")
-    assert S._last_final_day(dt.timedelta(0), now) == D("2026-05-31")
+    assert last_final_day(dt.timedelta(hours=72), now) == D("2026-05-28")
+    assert last_final_day(dt.timedelta(0), now) == D("2026-05-31")
 
 
 # --------------------------------------------------------------------------- runs (fake Amazon)
