@@ -49,7 +49,8 @@ def run(*, marketplace: str = "US", speed: float = 200.0) -> int:
             start = end - _dt.timedelta(days=6)
             _section(f"Vendor sales by ASIN, the last 7 available days ({start} to {end})")
             print(f'amzv.read_report("{report}", start="{start}", end="{end}")')
-            sales = amzv.read_report(report, start, end, client=client)
+            # the sandbox runs at `speed`x, so poll more often than the 5 s default
+            sales = amzv.read_report(report, start, end, client=client, poll_interval=0.2)
             shown = ["startDate", "asin", "shippedUnits", "shippedRevenue_amount", "shippedRevenue_currency",
                      "shippedCogs_amount", "orderedUnits", "orderedRevenue_amount", "customerReturns"]
             print(sales[shown].head(10).to_string(index=False))
