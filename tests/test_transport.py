@@ -246,3 +246,25 @@ def test_no_secret_in_logs_reprs_or_errors(sb, caplog):
     for secret in secrets:
         for text in texts:
             assert secret not in text
+
+
+def test_concurrent_calls_share_one_refresh(sb):
+    """Eight threads start at once with no token: one LWA call serves them all."""
+    import threading
+
+    sb.reset_stats()
+    with sb.client(marketplace="US") as c:
+        barrier = threading.Barrier(8)
+        tokens: list[str] = []
+
+        def worker():
+            barrier.wait()
+            tokens.append(c.tokens.get_token())
+
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert len(tokens) == 8 and len(set(tokens)) == 1
+    assert sb.stats()["calls"]["token"] == 1
