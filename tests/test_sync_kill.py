@@ -19,6 +19,7 @@ import importlib
 
 # the module itself: `amzv_pandas.sync` the attribute is the sync() function
 S = importlib.import_module("amzv_pandas.sync")
+STORE = importlib.import_module("amzv_pandas._sync_store")  # the on-disk side: _FSYNC, _checkpoint
 
 # A deterministic fake fetcher (no network): only the kill varies. Shared by the child and the resume.
 FAKE = textwrap.dedent('''
@@ -55,7 +56,7 @@ CHILD = FAKE + textwrap.dedent('''
            today="2026-06-01", client=client, progress_bar_type=None)
 ''')
 
-# Named points in sync.py (see _checkpoint); ":N" = the N-th time the point is reached.
+# Named points in sync.py and _sync_store.py (see _checkpoint); ":N" = the N-th time the point is reached.
 KILL_POINTS = [
     "lock", "history-mid:1", "planned", "fetched:1", "tmp-written:1", "partition:7", "tmp-written:20",
     "state-tmp:1", "state:1", "window:2", "partition:40", "state-tmp:4", "state:3", "history-mid:2",
@@ -82,15 +83,15 @@ def _resume(path, *, expect_complete: bool = True) -> None:
 
     ns: dict = {}
     exec(FAKE, ns)
-    saved = S._fetch_window, S._FSYNC
-    S._fetch_window, S._FSYNC = ns["fetch"], False
+    saved = S._fetch_window, STORE._FSYNC
+    S._fetch_window, STORE._FSYNC = ns["fetch"], False
     try:
         client = Client(credentials={"client_id": "i", "client_secret": "s", "refresh_token": "r"},
                         marketplace="US", endpoint="http://127.0.0.1:9")
         r = S.sync("GET_VENDOR_SALES_REPORT", path, start="2026-03-01", end="2026-04-29",
                    today="2026-06-01", client=client, progress_bar_type=None)
     finally:
-        S._fetch_window, S._FSYNC = saved
+        S._fetch_window, STORE._FSYNC = saved
     if expect_complete:
         assert r.status == "complete" and r.days_remaining == 0
 
