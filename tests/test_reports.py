@@ -7,6 +7,7 @@ import json
 import pandas as pd
 import pytest
 
+import amzv_pandas._report_run as _report_run
 import amzv_pandas.reports as reports
 from amzv_pandas import sandbox
 from amzv_pandas.cache import ReportCache, cache_info, clear_cache
@@ -287,7 +288,7 @@ def test_timeout_ids_work_with_get_report(slow):
 def test_ctrl_c_keeps_the_report_id(slow, tmp_path, monkeypatch):
     client = slow.client(cache_dir=tmp_path)
     index = tmp_path / "reports" / "inflight.json"
-    real_wait = reports.cf.wait
+    real_wait = _report_run.cf.wait
 
     def interrupting_wait(*args, **kwargs):  # the user presses Ctrl-C once the report exists
         out = real_wait(*args, **kwargs)
@@ -295,7 +296,7 @@ def test_ctrl_c_keeps_the_report_id(slow, tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return out
 
-    monkeypatch.setattr(reports.cf, "wait", interrupting_wait)
+    monkeypatch.setattr(_report_run.cf, "wait", interrupting_wait)
     with pytest.raises(KeyboardInterrupt, match="resume"):
         read(client, SALES, *WEEK1)
     monkeypatch.undo()
