@@ -520,7 +520,9 @@ def _finish(names: list[str], arrays: list[pa.Array], spec_values: Mapping[str, 
 
 
 _KIND_ARROW: Mapping[str, pa.DataType] = {
-    "str": pa.string(),
+    # large_string is what pandas' pyarrow-backed str dtype holds: to_pandas() then
+    # shares the buffers instead of copying every text column.
+    "str": pa.large_string(),
     "int": pa.int64(),
     "float": pa.float64(),
     "bool": pa.bool_(),

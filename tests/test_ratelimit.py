@@ -23,7 +23,7 @@ class FakeClock:
 
 
 def interval(rate: float) -> float:
-    return (1 / rate) * (1 + SAFETY) + SAFETY_MIN
+    return (1 / rate) * (1 + SAFETY) + min(SAFETY_MIN, SAFETY / rate)
 
 
 def test_burst_then_rate():
