@@ -58,17 +58,17 @@ _extend({
     "get_report": ("reports", "get_report"),
     "list_reports": ("reports", "list_reports"),
     "list_report_schedules": ("reports", "list_report_schedules"),
-    "report_types": ("report_types", "report_types"),
-    "get_report_type": ("report_types", "get_report_type"),
+    "report_types": ("report_registry", "report_types"),
+    "get_report_type": ("report_registry", "get_report_type"),
     "cache_info": ("cache", "cache_info"),
     "clear_cache": ("cache", "clear_cache"),
     "ReportForm": ("widgets", "ReportForm"),
 })
 _extend({
-    "sync": ("sync", "sync"),
-    "read_synced": ("sync", "read_synced"),
-    "sync_history": ("sync", "sync_history"),
-    "SyncResult": ("sync", "SyncResult"),
+    "sync": ("backfill", "sync"),
+    "read_synced": ("backfill", "read_synced"),
+    "sync_history": ("backfill", "sync_history"),
+    "SyncResult": ("backfill", "SyncResult"),
     "DateRange": ("dates", "DateRange"),
 })
 

@@ -21,7 +21,7 @@ from . import dates as _dates
 from .cache import CacheKey
 from .exceptions import ConfigurationError
 from .marketplaces import Marketplace
-from .report_types import ReportType
+from .report_registry import ReportType
 
 if TYPE_CHECKING:
     from .client import Client

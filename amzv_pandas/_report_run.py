@@ -43,7 +43,7 @@ from .exceptions import (
     StaleCacheWarning,
     TransportError,
 )
-from .report_types import ReportType
+from .report_registry import ReportType
 
 if TYPE_CHECKING:
     from .client import Client

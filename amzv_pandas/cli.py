@@ -24,7 +24,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from .sync import cli_main
+    from .backfill import cli_main
 
     return cli_main(args.rest)
 

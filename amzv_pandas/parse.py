@@ -38,7 +38,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from amzv_pandas.exceptions import AmzvWarning, ConfigurationError, ParseError
-from amzv_pandas.report_types import (
+from amzv_pandas.report_registry import (
     STR_DTYPE,
     Field,
     Level,
@@ -655,7 +655,7 @@ def parse_flat_file(
         abbreviations) or the pandas spelling (``"Int64"``, ``"Float64"``, ``"string"``,
         ``"datetime64[us, UTC]"``). Columns not listed are typed by pyarrow; listed
         columns missing from the file are ignored. See
-        :meth:`amzv_pandas.report_types.ReportType.flat_file_dtypes`.
+        :meth:`amzv_pandas.report_registry.ReportType.flat_file_dtypes`.
     compression : {"gzip", None}, default None
         Decompress with pyarrow. ``None`` still detects gzip for ``.gz`` paths and for
         bytes starting with the gzip magic number.

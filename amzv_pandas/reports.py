@@ -45,7 +45,7 @@ from ._report_run import parse_document  # noqa: F401  (re-exported: part of thi
 from .cache import CacheKey, ReportCache
 from .exceptions import ConfigurationError, ReportNotGeneratedError
 from .marketplaces import Marketplace
-from .report_types import REPORT_TYPES, get_report_type
+from .report_registry import REPORT_TYPES, get_report_type
 
 if TYPE_CHECKING:
     from .client import Client

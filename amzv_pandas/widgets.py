@@ -215,7 +215,7 @@ class ReportForm(widgets.VBox):
     """
 
     def __init__(self, client: Any = None, *, progress_bar_type: Any = "auto", **kwargs: Any) -> None:
-        from .report_types import report_types
+        from .report_registry import report_types
 
         self.client = client
         self.progress_bar_type = progress_bar_type
@@ -329,7 +329,7 @@ class ReportForm(widgets.VBox):
             self._c["CSV Report Quote Character"].value = "double_quote" if rt.quotechar == '"' else "null"
 
     def _report_type(self) -> Any:
-        from .report_types import get_report_type
+        from .report_registry import get_report_type
 
         name = self._c["Report Type"].value
         return get_report_type(name) if name else None
@@ -663,7 +663,7 @@ class ReportForm(widgets.VBox):
         return form
 
     def _fill(self, call: dict[str, Any]) -> None:
-        from .report_types import get_report_type
+        from .report_registry import get_report_type
 
         c = self._c
         op = call.pop("operation", self._op())

@@ -167,7 +167,7 @@ CONTENDERS = {"floor": floor, "amzv_cold": amzv_cold, "amzv_warm": amzv_warm, "s
 def prepare(sb, log) -> dict:
     """Create the report and wait until DONE (untimed); return ids and the codec."""
     from _harness import amzv_client
-    from amzv_pandas.report_types import get_report_type
+    from amzv_pandas.report_registry import get_report_type
 
     client = amzv_client(sb.connection())
     t0 = time.perf_counter()

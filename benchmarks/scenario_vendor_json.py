@@ -50,7 +50,7 @@ def floor(opts: dict) -> None:
 
 def amzv(opts: dict) -> None:
     from amzv_pandas.parse import parse_vendor_json
-    from amzv_pandas.report_types import get_report_type
+    from amzv_pandas.report_registry import get_report_type
 
     t0 = time.perf_counter()
     df = parse_vendor_json(opts["path"], report_type=REPORT_TYPE)

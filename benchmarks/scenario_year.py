@@ -64,7 +64,7 @@ def read_report(opts: dict) -> None:
 
 
 def sync(opts: dict) -> None:
-    from amzv_pandas.sync import sync as amzv_sync
+    from amzv_pandas.backfill import sync as amzv_sync
 
     client = _client(opts)
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,7 +80,7 @@ CONTENDERS = {"read_report": read_report, "sync": sync}
 
 
 def fewest_windows(days: int) -> int:
-    from amzv_pandas.report_types import get_report_type
+    from amzv_pandas.report_registry import get_report_type
 
     count, unit = get_report_type(REPORT_TYPE).max_window("DAY")
     assert unit.upper() == "DAY", unit

@@ -21,7 +21,7 @@ from amzv_pandas.parse import (
     parse_vendor_json,
     sniff_format,
 )
-from amzv_pandas.report_types import get_report_type
+from amzv_pandas.report_registry import get_report_type
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = sorted(DATA.glob("*.example*.json"))

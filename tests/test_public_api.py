@@ -62,3 +62,22 @@ print(json.dumps({"opened": [f for f in opened if "amzv" in f or "cache" in f.lo
     assert not any(m.startswith(("ipywidgets", "tqdm", "IPython")) for m in mods), mods
     assert "amzv_pandas.sandbox" not in mods
     assert not any(m.startswith("amzv_pandas.sandbox") for m in mods)
+
+
+def test_public_names_survive_importing_every_submodule():
+    """A submodule named like a public function would replace it once imported."""
+    import importlib
+    import pkgutil
+
+    modules = {m.name for m in pkgutil.iter_modules(amzv.__path__)}
+    # marketplaces() is bound eagerly by __init__ after its module loaded, so it stays the function
+    assert not (set(amzv.__all__) - {"exceptions", "sandbox", "marketplaces"}) & modules
+    code = ("import amzv_pandas as amzv, importlib, pkgutil\n"
+            "for m in pkgutil.iter_modules(amzv.__path__):\n"
+            "    if m.name not in ('__main__', 'widgets'):\n"
+            "        importlib.import_module('amzv_pandas.' + m.name)\n"
+            "bad = [n for n in amzv.__all__ if n not in ('exceptions', 'sandbox', '__version__')\n"
+            "       and not callable(getattr(amzv, n))]\n"
+            "print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

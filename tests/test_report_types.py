@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from amzv_pandas.exceptions import ConfigurationError
-from amzv_pandas.report_types import (
+from amzv_pandas.report_registry import (
     REPORT_TYPES,
     ReportOption,
     ReportType,

@@ -12,7 +12,7 @@ import amzv_pandas.reports as reports
 from amzv_pandas import sandbox
 from amzv_pandas.cache import ReportCache, cache_info, clear_cache
 from amzv_pandas.exceptions import ParseError, ReportTimeout, StaleCacheWarning
-from amzv_pandas.report_types import get_report_type
+from amzv_pandas.report_registry import get_report_type
 
 POLL = 0.02
 SALES = "GET_VENDOR_SALES_REPORT"

@@ -8,7 +8,7 @@ import pytest
 import amzv_pandas.reports as reports
 from amzv_pandas import sandbox
 from amzv_pandas.exceptions import ReportNotGeneratedError
-from amzv_pandas.report_types import REPORT_TYPES
+from amzv_pandas.report_registry import REPORT_TYPES
 
 TRAFFIC = "GET_VENDOR_TRAFFIC_REPORT"
 N_REPORTS = 230  # pageSize is 100: three pages

@@ -14,8 +14,8 @@ import pytest
 
 import importlib
 
-# the module itself: `amzv_pandas.sync` the attribute is the sync() function
-S = importlib.import_module("amzv_pandas.sync")
+# the module behind amzv.sync()
+S = importlib.import_module("amzv_pandas.backfill")
 from amzv_pandas.client import Client
 from amzv_pandas.dates import last_final_day
 from amzv_pandas.exceptions import ReportCancelledError, ReportFatalError, SyncError
@@ -120,7 +120,7 @@ def test_window_measurement():
     assert 350 * 60 <= one_day <= 360 * 60
     assert 9.5 * 60 <= fifteen <= 10.5 * 60
     assert one_day > 30 * fifteen
-    rt = __import__("amzv_pandas.report_types", fromlist=["x"]).get_report_type(SALES)
+    rt = __import__("amzv_pandas.report_registry", fromlist=["x"]).get_report_type(SALES)
     assert S._window_shape(rt, rt.validate_options(None)) == ("DAY", 15)
     assert S._window_shape(rt, rt.validate_options({"reportPeriod": "WEEK"})) == ("WEEK", 7)
 

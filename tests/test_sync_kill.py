@@ -17,9 +17,9 @@ import pytest
 
 import importlib
 
-# the module itself: `amzv_pandas.sync` the attribute is the sync() function
-S = importlib.import_module("amzv_pandas.sync")
-STORE = importlib.import_module("amzv_pandas._sync_store")  # the on-disk side: _FSYNC, _checkpoint
+# the module behind amzv.sync()
+S = importlib.import_module("amzv_pandas.backfill")
+STORE = importlib.import_module("amzv_pandas._backfill_store")  # the on-disk side: _FSYNC, _checkpoint
 
 # A deterministic fake fetcher (no network): only the kill varies. Shared by the child and the resume.
 FAKE = textwrap.dedent('''
@@ -46,7 +46,7 @@ FAKE = textwrap.dedent('''
 
 CHILD = FAKE + textwrap.dedent('''
     import sys
-    S = importlib.import_module("amzv_pandas.sync")
+    S = importlib.import_module("amzv_pandas.backfill")
     from amzv_pandas.client import Client
 
     S._fetch_window = fetch
@@ -56,7 +56,7 @@ CHILD = FAKE + textwrap.dedent('''
            today="2026-06-01", client=client, progress_bar_type=None)
 ''')
 
-# Named points in sync.py and _sync_store.py (see _checkpoint); ":N" = the N-th time the point is reached.
+# Named points in backfill.py and _backfill_store.py (see _checkpoint); ":N" = the N-th time the point is reached.
 KILL_POINTS = [
     "lock", "history-mid:1", "planned", "fetched:1", "tmp-written:1", "partition:7", "tmp-written:20",
     "state-tmp:1", "state:1", "window:2", "partition:40", "state-tmp:4", "state:3", "history-mid:2",
@@ -172,7 +172,7 @@ def test_cli_sandbox_killed_then_resumed(tmp_path):
     except ImportError as exc:
         pytest.skip(f"sandbox or reports not available yet: {exc}")
     today = (dt.date.today() - dt.timedelta(days=30)).isoformat()
-    args = [sys.executable, "-m", "amzv_pandas.sync", "GET_VENDOR_TRAFFIC_REPORT", "", "--start", "today-40",
+    args = [sys.executable, "-m", "amzv_pandas.backfill", "GET_VENDOR_TRAFFIC_REPORT", "", "--start", "today-40",
             "--today", today, "--no-progress", "--sandbox"]
 
     def cli(path, **kw):

@@ -20,7 +20,7 @@ import amzv_pandas as amzv  # noqa: E402
 from amzv_pandas import dates  # noqa: E402
 from amzv_pandas.exceptions import ConfigurationError  # noqa: E402
 from amzv_pandas.marketplaces import MARKETPLACES, get_marketplace  # noqa: E402
-from amzv_pandas.report_types import REPORT_TYPES, get_report_type, report_types  # noqa: E402
+from amzv_pandas.report_registry import REPORT_TYPES, get_report_type, report_types  # noqa: E402
 from amzv_pandas.widgets import OPERATIONS, ReportForm  # noqa: E402
 
 PANE_LABELS = [

@@ -4,7 +4,7 @@ Hive partitions written atomically (temp file + fsync + ``os.replace``), with an
 ``amzv_sync`` footer; ``state.json`` (atomic); the ``lock`` file; ``history.jsonl``;
 and the readers behind :func:`~amzv_pandas.read_synced` and
 :func:`~amzv_pandas.sync_history`. The layout and the crash-safety rules are in
-the docstring of :mod:`amzv_pandas.sync`; the kill points of :func:`_checkpoint`
+the docstring of :mod:`amzv_pandas.backfill`; the kill points of :func:`_checkpoint`
 are exercised by ``tests/test_sync_kill.py``.
 """
 
@@ -445,7 +445,7 @@ def _clear_tmp(meta: Path) -> None:
 
 
 def _read_dataset(path: str | os.PathLike[str], start: DateLike | None, end: DateLike | None) -> pd.DataFrame:
-    """The body of :func:`amzv_pandas.sync.read_synced`."""
+    """The body of :func:`amzv_pandas.backfill.read_synced`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -466,7 +466,7 @@ def _read_dataset(path: str | os.PathLike[str], start: DateLike | None, end: Dat
     if not files:
         frame = pd.DataFrame()
         if state is not None:
-            from .report_types import get_report_type
+            from .report_registry import get_report_type
 
             with contextlib.suppress(Exception):
                 frame = get_report_type(state["identity"]["report_type"]).empty_frame()
@@ -483,7 +483,7 @@ def _read_dataset(path: str | os.PathLike[str], start: DateLike | None, end: Dat
 
 
 def _history_frame(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """The body of :func:`amzv_pandas.sync.sync_history`."""
+    """The body of :func:`amzv_pandas.backfill.sync_history`."""
     meta = Path(path) / META_DIR
     runs: dict[str, dict[str, Any]] = {}
     for rec in _read_history(meta):

@@ -47,7 +47,7 @@ days of retry on the next run instead of one, which is cheap next to 5.8 hours.
 
 Layout
 ------
-Written and read by :mod:`amzv_pandas._sync_store` (partitions, state, lock,
+Written and read by :mod:`amzv_pandas._backfill_store` (partitions, state, lock,
 history); this module plans the windows and runs them::
 
     PATH/marketplace_id=ATVPDKIKX0DER/day=2026-11-20/part-0.parquet
@@ -119,7 +119,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from ._sync_store import (
+from ._backfill_store import (
     META_DIR,
     STATE_VERSION,
     _append_history,
@@ -149,7 +149,7 @@ from .exceptions import (
 
 if TYPE_CHECKING:
     from .client import Client
-    from .report_types import ReportType
+    from .report_registry import ReportType
 
 __all__ = ["sync", "read_synced", "sync_history", "SyncResult", "cli_main"]
 
@@ -433,7 +433,7 @@ def sync(
     """
     from ._progress import get_progress_bar, validate_progress_bar_type
     from .client import resolve_client
-    from .report_types import get_report_type
+    from .report_registry import get_report_type
 
     t0 = _monotonic()
     started = _utcnow()
@@ -719,5 +719,5 @@ def cli_main(argv: Sequence[str] | None = None) -> int:
     return 1 if result.failures else 0
 
 
-if __name__ == "__main__":  # python -m amzv_pandas.sync (until `amzv sync` is wired in cli.py)
+if __name__ == "__main__":  # python -m amzv_pandas.backfill, the same as `amzv sync`
     raise SystemExit(cli_main())
