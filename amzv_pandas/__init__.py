@@ -17,43 +17,18 @@ from typing import Any
 from . import exceptions
 from ._version import __version__
 from .marketplaces import marketplaces
+from . import accessor as _accessor  # noqa: F401  registers df.amzv; it imports the catalog lazily
 
-__all__ = [
-    "__version__",
-    "exceptions",
-    # foundation
-    "Client",
-    "Credentials",
-    "authorize",
-    "get_default_client",
-    "set_default_client",
-    "marketplaces",
-    "sandbox",
-]
-
-# name -> (module, attribute); a module name alone means the submodule itself.
+# name -> (module, attribute); attribute None means the submodule itself.
 _LAZY: dict[str, tuple[str, str | None]] = {
+    # the client, credentials and the built-in sandbox
     "Client": ("client", "Client"),
     "get_default_client": ("client", "get_default_client"),
     "set_default_client": ("client", "set_default_client"),
     "Credentials": ("auth", "Credentials"),
     "authorize": ("auth", "authorize"),
     "sandbox": ("sandbox", None),
-}
-
-
-def _extend(names: dict[str, tuple[str, str | None]]) -> None:
-    _LAZY.update(names)
-    __all__.extend(n for n in names if n not in __all__)
-
-
-_extend({
-    "get_catalog_items": ("catalog", "get_catalog_items"),
-    "search_catalog_items": ("catalog", "search_catalog_items"),
-    "expand_attributes": ("catalog", "expand_attributes"),
-})
-
-_extend({
+    # reports
     "read_report": ("reports", "read_report"),
     "get_report": ("reports", "get_report"),
     "list_reports": ("reports", "list_reports"),
@@ -62,18 +37,21 @@ _extend({
     "get_report_type": ("report_registry", "get_report_type"),
     "cache_info": ("cache", "cache_info"),
     "clear_cache": ("cache", "clear_cache"),
-    "ReportForm": ("widgets", "ReportForm"),
-})
-_extend({
+    # the catalog
+    "get_catalog_items": ("catalog", "get_catalog_items"),
+    "search_catalog_items": ("catalog", "search_catalog_items"),
+    "expand_attributes": ("catalog", "expand_attributes"),
+    # dates and append-mode sync
+    "DateRange": ("dates", "DateRange"),
     "sync": ("backfill", "sync"),
     "read_synced": ("backfill", "read_synced"),
     "sync_history": ("backfill", "sync_history"),
     "SyncResult": ("backfill", "SyncResult"),
-    "DateRange": ("dates", "DateRange"),
-})
+    # notebooks
+    "ReportForm": ("widgets", "ReportForm"),
+}
 
-# Registers the ``df.amzv`` accessor; the module imports the catalog lazily.
-from . import accessor as _accessor  # noqa: E402,F401
+__all__ = ["__version__", "exceptions", "marketplaces", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
