@@ -85,6 +85,9 @@ def amazon(monkeypatch):
     fake = FakeAmazon()
     monkeypatch.setattr(S, "_fetch_window", fake)
     monkeypatch.setattr(S, "_monotonic", lambda: fake.clock)
+    # FakeAmazon's clock models windows that run one after another; the tests of windows in
+    # flight at once (below) raise this again.
+    monkeypatch.setattr(S, "MAX_IN_FLIGHT", 1)
     return fake
 
 
@@ -417,3 +420,97 @@ def test_cli_exit_codes(tmp_path, amazon, monkeypatch, capsys):
     assert "different sync" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         S.cli_main([SALES, str(tmp_path), "--start", "2026-04-01", "--option", "novalue"])
+
+
+# --------------------------------------------------------------------------- windows in flight
+
+
+def _record_commits(monkeypatch) -> list[dt.date]:
+    """Window starts in the order their partitions are written (on the calling thread)."""
+    committed: list[dt.date] = []
+    write = S._write_window
+
+    def recording(root, meta, mp, frame, w_start, w_end, footer):
+        assert threading.current_thread() is threading.main_thread()
+        committed.append(w_start)
+        return write(root, meta, mp, frame, w_start, w_end, footer)
+
+    monkeypatch.setattr(S, "_write_window", recording)
+    return committed
+
+
+def test_windows_in_flight_commit_in_plan_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(S, "MAX_IN_FLIGHT", 4)
+    committed = _record_commits(monkeypatch)
+    barrier = threading.Barrier(4, timeout=10)  # passes only with 4 fetches running at once
+    cond = threading.Condition()
+    started: list[dt.date] = []
+    finished: list[dt.date] = []
+    # The newest window of each batch of 4 finishes last: the 3 after it must wait to be committed.
+    last_of_batch = {D("2026-04-15"): 3, D("2026-02-14"): 7}
+
+    def fetch(report_type, start, end, *, marketplace, report_options, client):
+        with cond:
+            started.append(start)
+        barrier.wait()
+        if start in last_of_batch:
+            with cond:
+                assert cond.wait_for(lambda: len(finished) >= last_of_batch[start], timeout=10)
+        with cond:
+            finished.append(start)
+            cond.notify_all()
+        return fake_rows(start, end)
+
+    monkeypatch.setattr(S, "_fetch_window", fetch)
+    r = run(tmp_path, start="2026-01-01", end="2026-04-29")  # 119 days: 8 windows
+    planned = [w["start"] for w in r.windows]
+    assert len(planned) == 8 and planned == sorted(planned, reverse=True)
+    assert committed == planned and sorted(started) == sorted(planned)  # committed newest first...
+    assert finished[3] == planned[0] and finished[7] == planned[4]  # ...though fetched out of order
+    assert r.status == "complete" and r.days_added == 119
+    df = S.read_synced(tmp_path)
+    pd.testing.assert_frame_equal(canon(df), canon(fake_rows(D("2026-01-01"), D("2026-04-29"))))
+
+
+def test_options_fatal_stops_windows_in_flight_uncommitted(tmp_path, amazon, monkeypatch):
+    monkeypatch.setattr(S, "MAX_IN_FLIGHT", 4)
+    committed = _record_commits(monkeypatch)
+    barrier = threading.Barrier(4, timeout=10)
+    amazon.on_fetch = barrier.wait  # all 4 windows of 03-01 → 04-29 in flight at once
+    amazon.fatal = {D("2026-04-10"): "options"}  # the second window
+    with pytest.raises(ReportFatalError, match="requires the reportPeriod"):
+        run(tmp_path, amazon)
+    assert len(amazon.windows) == 4  # the two after it were fetched...
+    assert committed == [D("2026-04-15")]  # ...but only the window before it is committed
+    state = json.loads((tmp_path / "_amzv_sync" / "state.json").read_text())
+    assert {k for k, v in state["days"].items() if v["status"] == "done"} == {
+        d.isoformat() for d in all_days("2026-04-15", "2026-04-29")}
+    assert state["days"]["2026-03-31"]["category"] == "options" and "2026-03-30" not in state["days"]
+    assert days_of(S.read_synced(tmp_path)) == all_days("2026-04-15", "2026-04-29")
+    h = S.sync_history(tmp_path)
+    assert h["status"].tolist() == ["options_error"] and h["windows_done"][0] == 1
+    # Fixed options: the next run fetches the rest, once.
+    amazon.fatal.clear()
+    amazon.windows.clear()
+    amazon.on_fetch = None
+    r = run(tmp_path, amazon)
+    assert sorted(amazon.windows, reverse=True) == [(D("2026-03-31"), D("2026-04-14")),
+                                                    (D("2026-03-16"), D("2026-03-30")),
+                                                    (D("2026-03-01"), D("2026-03-15"))]
+    assert r.status == "complete"
+    pd.testing.assert_frame_equal(canon(S.read_synced(tmp_path)),
+                                  canon(fake_rows(D("2026-03-01"), D("2026-04-29"))))
+
+
+def test_budget_stops_new_windows_in_flight_ones_committed(tmp_path, amazon, monkeypatch):
+    monkeypatch.setattr(S, "MAX_IN_FLIGHT", 4)
+    committed = _record_commits(monkeypatch)
+    # Each commit "takes" 10 minutes; the budget is checked before each window starts.
+    monkeypatch.setattr(S, "_monotonic", lambda: 600.0 * len(committed))
+    r = run(tmp_path, amazon, start="2026-01-01", end="2026-04-29", budget=dt.timedelta(minutes=15))
+    # 4 start at once; the 5th and 6th start after the 1st and 2nd commits (10 < 15 min), then
+    # the budget is spent: nothing new starts, the 4 in flight are still committed, in order.
+    assert len(amazon.windows) == 6 and committed == [w["start"] for w in r.windows]
+    assert committed == sorted(committed, reverse=True) and len(committed) == 6
+    assert r.status == "partial" and r.days_added == 90 and r.days_remaining == 29
+    assert days_of(S.read_synced(tmp_path)) == all_days("2026-01-30", "2026-04-29")
