@@ -225,9 +225,10 @@ class ReportForm(widgets.VBox):
         self._callbacks: list[Callable[["ReportForm"], None]] = []
         self._muted = True  # no observer work until every child exists
         self._types = report_types()
-        today = _dt.date.today()
         default_mp = getattr(getattr(client, "marketplace", None), "country_code", None) or "US"
         default_region = get_marketplace(default_mp).region
+        # the date pickers start on the marketplace's today, the day relative dates count from
+        today = dates.resolve_today(tz=get_marketplace(default_mp))
 
         dd = widgets.Dropdown
         text = widgets.Text

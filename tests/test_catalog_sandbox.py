@@ -179,3 +179,48 @@ def test_enrich_a_vendor_sales_frame(sb: Any, client: Any) -> None:
     assert out.index.equals(sales.index) and (out["asin"] == sales["asin"]).all()
     assert out["item_name"].notna().all()
     assert calls(sb) - before == math.ceil(sales["asin"].nunique() / 20)
+
+
+@pytest.fixture(scope="module")
+def big_sb() -> Iterator[Any]:
+    # 1,500 items: "coffee" matches 70 % of them, past the API's 1,000-result cap
+    with sandbox.serve(speed=50, n_asins=1500) as server:
+        yield server
+
+
+def test_the_1000_result_cap_on_the_sandbox(big_sb: Any, tmp_path: Path) -> None:
+    from amzv_pandas.exceptions import AmzvWarning
+
+    big_sb.reset_stats()
+    with big_sb.client(marketplace="US", cache_dir=tmp_path) as c:
+        with pytest.warns(AmzvWarning, match="1,?000"):
+            df = search_catalog_items("coffee", max_results=None, client=c, progress_bar_type=None)
+    assert df.attrs["amzv"]["number_of_results"] > 1000
+    assert len(df) == 1000 and df["asin"].is_unique
+    assert df.attrs["amzv"]["capped"] is True
+    assert big_sb.stats()["calls"][OP] == 50  # pages of 20 up to the cap, not one more
+
+
+def test_a_thousand_asins_in_fifty_calls_without_429s(big_sb: Any, tmp_path: Path) -> None:
+    big_sb.reset_stats()
+    asins = big_sb.data.asins[:1000]
+    with big_sb.client(marketplace="US", cache_dir=tmp_path) as c:
+        df = get_catalog_items(asins, client=c, progress_bar_type=None)
+    stats = big_sb.stats()
+    assert stats["calls"][OP] == 50
+    assert stats["throttled"].get(OP, 0) <= 1
+    found = set(df["asin"])
+    assert found | set(df.attrs["amzv"]["missing"]) == set(asins)
+
+
+def test_vendor_details_refused_for_a_seller_account_surfaces_amazons_message(tmp_path: Path) -> None:
+    from amzv_pandas.exceptions import BadRequest
+
+    with sandbox.serve(speed=50, account_type="seller") as seller_sb:
+        with seller_sb.client(marketplace="US", cache_dir=tmp_path) as c:
+            with pytest.raises(BadRequest) as info:
+                search_catalog_items("coffee", included_data=("summaries", "vendorDetails"), client=c,
+                                     progress_bar_type=None)
+    err = info.value
+    assert err.status_code == 400 and err.code and err.message and err.request_id
+    assert "requires vendor access" in str(err)  # Amazon's own words, passed through

@@ -65,5 +65,10 @@ def test_notebook_runs(name: str, tmp_path: Path) -> None:
         assert "image/png" in rendered  # the charts
     if name == "04_backfill":
         assert "SyncResult" in rendered and "image/png" in rendered
+        # the first run fetched the month, the second resumed with only the 30 older days, the third nothing
+        import re
+
+        added = {run: int(n) for run, n in re.findall(r"(first|second|third) run: (\d+) days added", rendered)}
+        assert added["first"] > 0 and added["second"] == 30 and added["third"] == 0, added
     if name == "01_quickstart":
         assert "API calls for the second read: 0" in rendered
