@@ -444,7 +444,25 @@ def _clear_tmp(meta: Path) -> None:
 # --------------------------------------------------------------------------- #
 
 
-def _read_dataset(path: str | os.PathLike[str], start: DateLike | None, end: DateLike | None) -> pd.DataFrame:
+def _dataset_zone(state: Mapping[str, Any] | None) -> _dt.tzinfo:
+    """The zone whose calendar day "today" means for a dataset: its marketplace's, as in sync().
+
+    From the state's identity; UTC only when there is no state (or its marketplace is unknown).
+    """
+    mp_id = ((state or {}).get("identity") or {}).get("marketplace_id")
+    if mp_id:
+        from zoneinfo import ZoneInfo
+
+        from .marketplaces import get_marketplace
+
+        # An unknown id (UnknownMarketplaceError is a ValueError) or zone (a KeyError): UTC.
+        with contextlib.suppress(LookupError, ValueError):
+            return ZoneInfo(get_marketplace(str(mp_id)).timezone)
+    return _dt.timezone.utc
+
+
+def _read_dataset(path: str | os.PathLike[str], start: DateLike | None, end: DateLike | None,
+                  today: DateLike | None = None) -> pd.DataFrame:
     """The body of :func:`amzv_pandas.backfill.read_synced`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -454,7 +472,7 @@ def _read_dataset(path: str | os.PathLike[str], start: DateLike | None, end: Dat
     state = _load_state(meta) if meta.exists() else None
     if state is None and not root.exists():
         raise SyncError(f"{root} does not exist; run amzv.sync() first")
-    day0 = resolve_today(None)
+    day0 = resolve_today(today, tz=_dataset_zone(state))
     lo = DateRange.parse(start).resolve(today=day0).start if start is not None else _dt.date.min
     hi = DateRange.parse(end).resolve(today=day0).end if end is not None else _dt.date.max
     files: list[tuple[_dt.date, str, Path]] = []

@@ -687,7 +687,7 @@ def sync(
 
 
 def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
-                end: DateLike | None = None) -> pd.DataFrame:
+                end: DateLike | None = None, *, today: DateLike | None = None) -> pd.DataFrame:
     """Read a synced dataset back as one typed frame, oldest day first.
 
     Parameters
@@ -695,8 +695,13 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
     path : str or path-like
         The directory given to :func:`sync`.
     start, end : DateLike, optional
-        Keep only the days ``start`` → ``end`` (inclusive; relative forms count
-        from UTC today).
+        Keep only the days ``start`` → ``end`` (inclusive). Relative forms
+        (``"yesterday"``, ``"today-7"``) count from ``today``, so they name the
+        same days as in :func:`sync` and :func:`~amzv_pandas.read_report`.
+    today : DateLike, optional
+        The date "today" means (absolute forms only). Default: today in the time
+        zone of the dataset's marketplace (recorded in its sync state), as
+        :func:`sync` counts days; UTC today only for a directory without a state.
 
     Returns
     -------
@@ -704,7 +709,7 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
         The report's columns and dtypes as :func:`~amzv_pandas.read_report`
         returns them; ``df.attrs["amzv"]`` describes the sync.
     """
-    return _read_dataset(path, start, end)
+    return _read_dataset(path, start, end, today)
 
 
 def sync_history(path: str | os.PathLike[str]) -> pd.DataFrame:

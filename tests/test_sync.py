@@ -514,3 +514,29 @@ def test_budget_stops_new_windows_in_flight_ones_committed(tmp_path, amazon, mon
     assert committed == sorted(committed, reverse=True) and len(committed) == 6
     assert r.status == "partial" and r.days_added == 90 and r.days_remaining == 29
     assert days_of(S.read_synced(tmp_path)) == all_days("2026-01-30", "2026-04-29")
+
+
+# --------------------------------------------------------------------------- "today" in read_synced
+
+
+def test_read_synced_counts_relative_days_in_the_marketplace_zone(tmp_path, amazon, monkeypatch):
+    # 03:00 UTC on 06-02 is still 06-01 in Los Angeles (the US marketplace's zone): "today" differs.
+    instant = dt.datetime(2026, 6, 2, 3, 0, tzinfo=dt.timezone.utc)
+    monkeypatch.setattr(importlib.import_module("amzv_pandas.dates"), "_now_utc", lambda: instant)
+    monkeypatch.setattr(S, "_utcnow", lambda: instant)  # sync's clock of the publication lag
+    r = run(tmp_path, amazon, start="today-12", end="today-5", today=None)
+    synced = all_days("2026-05-20", "2026-05-27")  # counted from 06-01, the marketplace's date
+    assert r.status == "complete" and r.days_pending == 0
+    assert days_of(S.read_synced(tmp_path)) == synced
+    # The same relative range names the same days in read_synced (UTC would say 05-21 → 05-28).
+    assert days_of(S.read_synced(tmp_path, start="today-12", end="today-5")) == synced
+    assert days_of(S.read_synced(tmp_path, start="yesterday")) == []  # 05-31 onwards: nothing synced
+    assert days_of(S.read_synced(tmp_path, end="today-12")) == [D("2026-05-20")]
+    # today= pins it, as in sync (absolute forms only).
+    assert days_of(S.read_synced(tmp_path, start="today-12", end="today-5", today="2026-06-01")) == synced
+    assert days_of(S.read_synced(tmp_path, start="today-12", end="today-5",
+                                 today=D("2026-06-02"))) == all_days("2026-05-21", "2026-05-27")
+    # Without a state (it records the marketplace), relative days fall back to UTC.
+    (tmp_path / "_amzv_sync" / "state.json").unlink()
+    assert days_of(S.read_synced(tmp_path, start="today-12", end="today-5")) == all_days("2026-05-21",
+                                                                                        "2026-05-27")
