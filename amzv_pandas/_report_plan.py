@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ import pandas as pd
 
 from . import dates as _dates
 from .cache import CacheKey
-from .exceptions import ConfigurationError
+from .exceptions import ConfigurationError, NoDataWarning
 from .marketplaces import Marketplace
 from .report_registry import ReportType
 
@@ -310,6 +311,7 @@ def _plan(
         if rt.lookback_days:
             _dates.check_lookback(rng.start, today, rt.lookback_days)
         period = options.get("reportPeriod", "DAY").upper()
+        rng = _published(rt, rng, period, now.astimezone(zone), start)
         if rt.aligned and period != "DAY":
             _dates.check_aligned(rng.start, rng.end, period)
         window = rt.max_window(period if "reportPeriod" in options else None)
@@ -340,6 +342,36 @@ def _plan(
         windows.append(_Window(i, lo, hi, api_lo, api_hi, dict(options), key, final_at, cacheable))
     return _Plan(rt, markets, options, section, quotechar, windows,
                  windows[0].label_start, windows[-1].label_end)
+
+
+def _published(rt: ReportType, rng: "_dates.ResolvedRange", period: str, now_local: _dt.datetime,
+               start: Any) -> "_dates.ResolvedRange":
+    """The part of ``rng`` whose data Amazon has published, warning about the rest.
+
+    Amazon publishes a day's vendor data ``rt.publication_lag`` after the day ends (in the
+    marketplace's zone) and answers FATAL "not yet available" for later days, after
+    spending a createReport: so a range reaching past the last published day is trimmed
+    to it (to the last whole period for WEEK/MONTH/...), and one lying wholly past it is
+    refused before any call.
+    """
+    if not rt.publication_lag:
+        return rng
+    available = _dates.last_final_day(rt.publication_lag, now_local)
+    if rng.end <= available:
+        return rng
+    last = available
+    if period in _dates.PERIODS and period != "DAY" and _dates.period_end(available, period) != available:
+        last = _dates.period_start(available, period) - _dt.timedelta(days=1)
+    hours = int(rt.publication_lag.total_seconds() // 3600)
+    if last < rng.start:
+        days_back = (now_local.date() - last).days
+        what = "day available now is" if period == "DAY" else f"whole {period} available now ends"
+        msg = (f"{rt.name} data is published {hours} h after a day ends: the latest {what} "
+               f"{last}, before start={rng.start}. End the range on or before {last} (e.g. end='today-{days_back}')")
+        raise ConfigurationError(msg, parameter="start", value=start, allowed=f"a range ending on or before {last}")
+    warnings.warn(f"{rt.name}: data after {last} is not published yet (Amazon publishes it {hours} h after a day "
+                  f"ends); returning {rng.start} to {last} instead of to {rng.end}", NoDataWarning, stacklevel=4)
+    return _dates.ResolvedRange(rng.start, last)
 
 
 _TIME_RE = re.compile(r"\d[Tt ]\d|:")

@@ -262,7 +262,7 @@ class ReportForm(widgets.VBox):
                                               value="Date Range"))
         row("Single Date", widgets.ToggleButtons(options=["Specific", "Relative"], value="Relative"))
         row("Select Specific Date", widgets.DatePicker(value=today - _dt.timedelta(days=3)))
-        row("Days Back", text(value="3"))
+        row("Days Back", text(value="4"))  # vendor sales: the latest published day
         row("Date From", widgets.ToggleButtons(options=["Specific", "Relative"], value="Relative"))
         row("Start Date", widgets.ToggleButtons(options=["Specific", "Relative"], value="Relative"))
         row("Select Specific Start Date", widgets.DatePicker(value=today - _dt.timedelta(days=10)))

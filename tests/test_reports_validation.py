@@ -141,3 +141,27 @@ def test_get_report_needs_exactly_one_target(client):
     assert err.parameter == "report_id"
     err = _error(reports.get_report, report_type=SALES, section="nope", client=client)
     assert err.parameter == "section"
+
+
+def test_a_range_of_unpublished_days_is_refused_before_any_call(client):
+    # vendor sales are published 72 h after a day ends: yesterday and the day before never are
+    err = _error(reports.read_report, report_type=SALES, start="today-2", end="yesterday", client=client)
+    assert err.parameter == "start" and "published 72 h after a day ends" in str(err)
+    assert "end='today-4'" in str(err)
+
+
+def test_a_range_reaching_into_unpublished_days_is_trimmed_with_a_warning(server):
+    """The README's headline call: it returns the published days and says what it left out."""
+    from amzv_pandas.exceptions import NoDataWarning
+
+    server.reset_stats()
+    with server.client() as c:
+        with pytest.warns(NoDataWarning, match="not published yet") as caught:
+            df = reports.read_report(SALES, start="today-7", end="yesterday", client=c, progress_bar_type=None,
+                                     poll_interval=0.02)
+    attrs = df.attrs["amzv"]
+    last = dt.date.fromisoformat(attrs["data_end"])
+    assert str(last) in str(caught[0].message)
+    assert df["endDate"].max().date() == last
+    assert server.stats()["calls"]["createReport"] == 1
+    server.reset_stats()  # the module's fixture asserts nothing else reached the server
