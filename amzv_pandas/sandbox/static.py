@@ -1,8 +1,11 @@
 """Static mode: answer like Amazon's sandbox hosts, from the models' canned examples.
 
 Every ``x-amzn-api-sandbox.static[*]`` entry of the four models pairs request
-parameters with a response and its status. A request matches an entry when
-every parameter the entry lists is present with the same value:
+parameters with a response and its status. Like Amazon's sandbox, a request
+matches an entry when every parameter the entry lists is present with the same
+value; parameters the entry does not list (``pageSize``, ``createdSince``,
+``pageToken``, parameters the model does not define...) take no part in the
+match:
 
 * path parameters compare as strings;
 * query arrays compare as lists of values, order-insensitive (``csv`` or
@@ -17,7 +20,9 @@ parameter-less entries; the first (200) always wins, so its 400 entry can never
 be returned (see :func:`shadowed_examples`).
 
 A request matching no entry gets a 404 (an unknown path parameter) or 400
-whose message lists what the entries match on.
+whose message lists what the entries match on. No example lists a paging token,
+so a ``nextToken``-only follow-up (``getReports``' second page) matches nothing,
+on Amazon's sandbox hosts as here; the 400 says so.
 """
 
 from __future__ import annotations
@@ -136,6 +141,11 @@ class StaticResponder:
             for ex in known) or "none"
         message = f"No static sandbox example of {op.operation_id} matches this request."
         details = f"Static mode answers only the model's examples; they match on: {described}"
+        listed = {name for ex in known for name in ex.parameters}
+        paging = [n for n in ("nextToken", "pageToken") if query.one(n) is not None and n not in listed]
+        if paging and known:
+            details += (f". No example lists {paging[0]}: an example's response is a single page, so stop "
+                        "after it instead of following its token")
         path_names = [n for n, p in op.parameters.items() if p.get("in") == "path"]
         path_known = any(all(ex.parameters.get(n) == path_params.get(n) for n in path_names)
                          for ex in known if all(n in ex.parameters for n in path_names))

@@ -168,3 +168,42 @@ def test_usage_plans_are_read_from_the_models():
     assert plans["catalogItems_2022-04-01/searchCatalogItems"] == (2.0, 2)
     assert plans["sellers/getMarketplaceParticipations"] == (0.016, 15)
     assert len(plans) == 15
+
+
+def test_extra_parameters_do_not_prevent_a_match(sapi):
+    """Amazon's rule: only the parameters an example lists take part in the match."""
+    op = next(o for o in load_operations() if o.key == "reports_2021-06-30/getReports")
+    responder = static.StaticResponder()
+    extra = QueryArgs({"reportTypes": ["GET_AFN_INVENTORY_DATA,FEE_DISCOUNTS_REPORT"],
+                       "processingStatuses": ["IN_PROGRESS,IN_QUEUE"], "pageSize": ["100"],
+                       "createdSince": ["2024-01-01T00:00:00Z"], "marketplaceIds": ["ATVPDKIKX0DER"],
+                       "notInTheModel": ["x"]})
+    found = responder.find(op, {}, extra, b"")
+    assert found is not None and found.status == 200
+    # over HTTP too, for a query example and a path + query example
+    resp = sapi.get("/reports/2021-06-30/reports", params={
+        "reportTypes": "FEE_DISCOUNTS_REPORT,GET_AFN_INVENTORY_DATA", "processingStatuses": "IN_QUEUE,IN_PROGRESS",
+        "pageSize": "10", "createdSince": "2024-01-01T00:00:00Z", "somethingUndefined": "1"})
+    assert resp.status_code == 200 and resp.json()["reports"][0]["reportId"] == "ReportId1"
+    item = sapi.get("/catalog/2022-04-01/items/B07N4M94X4", params={
+        "marketplaceIds": "ATVPDKIKX0DER", "locale": "en_US",
+        "includedData": "summaries,vendorDetails,salesRanks,relationships,productTypes,images,identifiers,"
+                        "dimensions,classifications"})
+    assert item.status_code == 200 and item.json()["asin"] == "B07N4M94X4"
+    # a listed parameter with another value still fails, whatever else is sent
+    assert responder.find(op, {}, QueryArgs({"reportTypes": ["FEE_DISCOUNTS_REPORT"], "processingStatuses":
+                                             ["IN_QUEUE,IN_PROGRESS"], "pageSize": ["10"]}), b"") is None
+
+
+def test_the_most_specific_example_wins():
+    op = next(o for o in load_operations() if o.key == "reports_2021-06-30/cancelReport")
+    responder = static.StaticResponder()
+    # both the {reportId: ID} 200 and the parameter-less 400 match; the one listing more parameters wins
+    assert responder.find(op, {"reportId": "ID"}, QueryArgs({"extra": ["1"]}), b"").status == 200
+    assert responder.find(op, {"reportId": "other"}, QueryArgs({}), b"").status == 400
+
+
+def test_a_paging_follow_up_matches_nothing_and_says_why(sapi):
+    resp = sapi.get("/reports/2021-06-30/reports", params={"nextToken": "VGhpcyB0b2tlbg=="})
+    assert resp.status_code == 400
+    assert "No example lists nextToken" in resp.json()["errors"][0]["details"]
