@@ -332,6 +332,9 @@ def authorize(
     from requests_oauthlib import OAuth2Session
 
     from . import config
+    from .client import _install_log_redaction
+
+    _install_log_redaction()  # requests-oauthlib logs token bodies and answers at DEBUG
     from .marketplaces import LWA_TOKEN_URL, get_marketplace
 
     market = get_marketplace(marketplace)

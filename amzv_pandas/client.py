@@ -47,6 +47,11 @@ DEFAULT_TIMEOUT = (10.0, 120.0)
 _SECRET_QUERY = re.compile(
     r"(?i)\b(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|sig)=([^&\s\"'#]+)"
 )
+# OAuth fields as form data (key=value) or as JSON/dict reprs ('key': 'value').
+_SECRET_FIELDS = ("client_secret|refresh_token|access_token|id_token|code|spapi_oauth_code|authorization"
+                  "|x-amz-access-token")
+_SECRET_FORM = re.compile(rf"(?i)(?<![\w-])({_SECRET_FIELDS})=([^&\s\"']+)")
+_SECRET_MAPPING = re.compile(rf"(?i)([\"']({_SECRET_FIELDS})[\"']\s*:\s*[\"'])([^\"']+)")
 
 
 def redact_url(text: str) -> str:
@@ -54,24 +59,39 @@ def redact_url(text: str) -> str:
     return _SECRET_QUERY.sub(r"\1=REDACTED", text)
 
 
+def redact(text: str) -> str:
+    """:func:`redact_url`, plus OAuth secrets and tokens in form bodies and JSON."""
+    text = _SECRET_FORM.sub(r"\1=REDACTED", redact_url(text))
+    return _SECRET_MAPPING.sub(r"\1REDACTED", text)
+
+
 class _RedactFilter(logging.Filter):
-    """urllib3 logs every request line with its full query string, signatures included."""
+    """Third-party loggers print what they send and receive at DEBUG: urllib3 every request
+    line with its query string (presigned signatures), requests-oauthlib token request
+    bodies and responses. Their records are redacted before any handler sees them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and any(isinstance(a, str) and "=" in a for a in record.args):
-            record.args = tuple(redact_url(a) if isinstance(a, str) else a for a in record.args)
-        elif isinstance(record.msg, str):
-            record.msg = redact_url(record.msg)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to logging's own error handling
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
         return True
 
 
+_REDACTED_LOGGERS = ("urllib3.connectionpool", "requests_oauthlib.oauth2_session",
+                     "requests_oauthlib.oauth2_auth", "oauthlib.oauth2.rfc6749")
 _filter_installed = False
 
 
 def _install_log_redaction() -> None:
+    """Attach the redacting filter to the loggers that would print secrets (once)."""
     global _filter_installed
     if not _filter_installed:
-        logging.getLogger("urllib3.connectionpool").addFilter(_RedactFilter())
+        for name in _REDACTED_LOGGERS:
+            logging.getLogger(name).addFilter(_RedactFilter())
         _filter_installed = True
 
 

@@ -268,3 +268,34 @@ def test_concurrent_calls_share_one_refresh(sb):
             t.join()
     assert len(tokens) == 8 and len(set(tokens)) == 1
     assert sb.stats()["calls"]["token"] == 1
+
+
+def test_no_secret_in_logs_through_authorize_reports_and_catalog(sb, caplog):
+    """authorize(), a report and a catalog lookup at DEBUG: requests-oauthlib and urllib3 log
+    bodies, answers and URLs there; none of the secrets may survive into a record."""
+    import amzv_pandas as amzv
+
+    caplog.set_level(logging.DEBUG)
+    seen: dict[str, str] = {}
+
+    def browser(consent):
+        answer = requests.get(consent + "&redirect_uri=https://example.com/cb", allow_redirects=False, timeout=5)
+        location = answer.headers["Location"]
+        seen["code"] = location.split("spapi_oauth_code=")[1].split("&")[0]
+        return location
+
+    creds = amzv.authorize("amzn1.sp.solution.test", sb.credentials.client_id, sb.credentials.client_secret,
+                           marketplace="US", redirect_uri="https://example.com/cb", profile="leak-test",
+                           redirect_response=browser, consent_base_url=sb.consent_url.split("/apps/")[0],
+                           token_url=sb.token_url)
+    with amzv.Client(profile="leak-test", endpoint=sb.url) as c:
+        amzv.read_report("GET_MERCHANT_LISTINGS_ALL_DATA", client=c, progress_bar_type=None, poll_interval=0.02)
+        amzv.get_catalog_items(sb.data.asins[:3], client=c, progress_bar_type=None)
+        access_token = c.tokens._token
+    secrets = {"client secret": sb.credentials.client_secret, "refresh token": creds.refresh_token,
+               "authorization code": seen["code"], "access token": access_token}
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("oauth" in r.name for r in caplog.records)  # requests-oauthlib did log the exchange
+    assert any("X-Amz-Signature=REDACTED" in m for m in messages)  # and urllib3 the document URL
+    for what, secret in secrets.items():
+        assert secret and not any(secret in m for m in messages), what
