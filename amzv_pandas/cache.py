@@ -20,7 +20,7 @@ Every file is written to a temporary file in the same directory and moved into p
 looks complete. The document's sha256 is verified whenever it is read; a document that
 fails is deleted and the caller fetches it again (with a
 :class:`~amzv_pandas.exceptions.StaleCacheWarning`). The derived frame is a Parquet file
-(lz4), checked by its recorded size and Parquet's own decoding; a damaged frame is rebuilt
+(lz4), checked by its recorded size and every page's CRC; a damaged frame is rebuilt
 from the verified document without any API call.
 """
 
@@ -270,7 +270,7 @@ class CacheEntry:
         Parquet's own footer and page decoding; the document it derives from is checked by
         size here and by sha256 whenever it is read (:meth:`verify_document`). A frame that
         fails is deleted with a :class:`StaleCacheWarning`; the caller re-parses the cached
-        document.
+        document. Every Parquet page carries a CRC, verified as it is read.
 
         Raises
         ------
@@ -295,7 +295,7 @@ class CacheEntry:
             if path.stat().st_size != info.get("size"):
                 problem = "has the wrong size"
             else:
-                table = pq.read_table(str(path))
+                table = pq.read_table(str(path), page_checksum_verification=True)
                 frame = table.to_pandas(split_blocks=True)
                 del table
         except Exception as exc:  # unreadable: the footer or the buffers are damaged
@@ -346,7 +346,8 @@ class CacheEntry:
             table = pa.Table.from_pandas(frame, preserve_index=False)
             # Plain encoding decodes ~25% faster than dictionary pages for the mostly
             # unique text of reports, at ~1.5x the (still small) size: reloads win.
-            pq.write_table(table, tmp, compression="lz4", use_dictionary=False)
+            # Page CRCs make a flipped bit a read error instead of silently wrong data.
+            pq.write_table(table, tmp, compression="lz4", use_dictionary=False, write_page_checksum=True)
             del table
             size = os.path.getsize(tmp)
             os.replace(tmp, path)

@@ -130,7 +130,10 @@ def _load_json(source: Source | Mapping[str, Any]) -> Any:
         return source
     data = _read_bytes(source)
     try:
-        # json.loads on bytes detects UTF-8/16/32 itself: no decoded copy of the text.
+        # The fallback path (nested coupon/promotion sections, documents pyarrow's JSON
+        # reader refuses): json.loads detects UTF-8/16/32 itself but decodes the bytes into
+        # one str while parsing, so this path holds the text once; the main path for row
+        # arrays (pyarrow) reads the bytes without any Python string.
         with _gc_paused():
             return json.loads(data)
     except ValueError as exc:
