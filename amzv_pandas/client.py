@@ -563,6 +563,18 @@ class Client:
 
         return list_report_schedules(report_types, client=self, **kwargs)
 
+    def cache_info(self) -> "pd.DataFrame":
+        """This client's cached reports; see :func:`amzv.cache_info`."""
+        from .cache import cache_info
+
+        return cache_info(client=self)
+
+    def clear_cache(self, **kwargs: Any) -> int:
+        """Remove cached reports; see :func:`amzv.clear_cache`."""
+        from .cache import clear_cache
+
+        return clear_cache(client=self, **kwargs)
+
     def get_catalog_items(self, asins: Any = None, **kwargs: Any) -> "pd.DataFrame":
         """Look catalog items up by ASIN or SKU; see :func:`amzv.get_catalog_items`."""
         from .catalog import get_catalog_items

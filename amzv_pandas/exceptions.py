@@ -205,7 +205,15 @@ class NotFound(SPAPIError):
 
 
 class RateLimited(SPAPIError):
-    """429 QuotaExceeded, after the retries ran out."""
+    """429 QuotaExceeded, after the retries ran out.
+
+    ``rate_limit`` is the rate Amazon reported (requests per second) and
+    ``retry_after`` the seconds until its bucket holds a token again.
+    """
+
+    @property
+    def retry_after(self) -> float | None:
+        return 1.0 / self.rate_limit if self.rate_limit else None
 
 
 class ServerError(SPAPIError):

@@ -88,6 +88,17 @@ def read_report(
     Create (or reuse) -> poll -> download -> parse. Everything is validated before the
     first API call. Finished ranges come from the on-disk cache without any API call.
 
+    Before creating a report it reuses one: a matching report still in flight (remembered
+    in the cache directory, so a restarted kernel resumes polling it), or, for report types
+    without reportOptions, a matching DONE report listed by getReports. getReports does not
+    show a report's options, so a DONE vendor report (whose options matter) is reused only
+    through the in-flight record, never guessed from the listing.
+
+    A range that reaches into days Amazon has not published yet (the report type's
+    publication lag, e.g. 72 h for vendor sales) is trimmed to the last published day with
+    a :class:`~amzv_pandas.exceptions.NoDataWarning`; a range lying wholly inside it is
+    refused before any call.
+
     Parameters
     ----------
     report_type : str

@@ -138,3 +138,19 @@ def test_consent_url_vendor_and_seller():
     assert consent_url("a", marketplace="DE", state="s", vendor=False, beta=True).startswith(
         "https://sellercentral-europe.amazon.com/apps/authorize/consent?application_id=a&state=s")
     assert consent_url("a", marketplace="DE", state="s", beta=True).endswith("&version=beta")
+
+
+def test_rate_limited_says_when_to_retry():
+    from amzv_pandas.exceptions import RateLimited, error_for_status
+
+    err = error_for_status(429, [{"code": "QuotaExceeded", "message": "You exceeded your quota"}],
+                           rate_limit=0.0167, request_id="r-1")
+    assert isinstance(err, RateLimited) and err.retry_after == pytest.approx(1 / 0.0167)
+    assert RateLimited(429, []).retry_after is None
+
+
+def test_client_has_the_cache_verbs(tmp_path):
+    c = amzv.Client(credentials=CREDS, cache_dir=tmp_path)
+    info = c.cache_info()
+    assert info.empty and "report_type" in info.columns
+    assert c.clear_cache() == 0

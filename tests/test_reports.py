@@ -71,6 +71,8 @@ FAMILIES = [
     ("GET_VENDOR_FORECASTING_REPORT", dict(), "p90ForecastUnits"),
     ("GET_VENDOR_REAL_TIME_SALES_REPORT", dict(start=NOW - pd.Timedelta(hours=30), end=NOW - pd.Timedelta(hours=2)),
      "orderedUnits"),
+    ("GET_VENDOR_REAL_TIME_TRAFFIC_REPORT", dict(start=NOW - pd.Timedelta(hours=20), end=NOW - pd.Timedelta(hours=2)),
+     "glanceViews"),
     ("GET_VENDOR_REAL_TIME_INVENTORY_REPORT", dict(start=NOW - pd.Timedelta(hours=20), end=NOW - pd.Timedelta(hours=1)),
      "highlyAvailableInventory"),
     ("GET_COUPON_PERFORMANCE_REPORT", dict(start="2025-01-01", end="2025-03-31"), "campaignId"),
