@@ -27,7 +27,7 @@ def server():
 
 @pytest.fixture
 def sb(server):
-    server._server.faults.clear()
+    server.clear_faults()
     server.reset_stats()
     return server
 

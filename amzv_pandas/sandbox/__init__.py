@@ -117,6 +117,10 @@ class Sandbox:
         """Zero every counter."""
         self._server.reset_stats()
 
+    def clear_faults(self) -> None:
+        """Drop every fault injected and not yet used."""
+        self._server.faults.clear()
+
     def inject(self, kind: str, *, operation: str | None = None, count: int = 1, **options: Any) -> None:
         """Make the next ``count`` matching requests misbehave.
 

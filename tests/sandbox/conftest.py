@@ -74,7 +74,7 @@ def api(sb: sandbox.Sandbox) -> Iterator[Api]:
     caller = Api(sb)
     yield caller
     caller.close()
-    sb._server.faults.clear()  # a failing test must not leave faults for the next one
+    sb.clear_faults()  # a failing test must not leave faults for the next one
 
 
 @pytest.fixture
@@ -82,4 +82,4 @@ def slow_api(slow_sb: sandbox.Sandbox) -> Iterator[Api]:
     caller = Api(slow_sb)
     yield caller
     caller.close()
-    slow_sb._server.faults.clear()
+    slow_sb.clear_faults()
