@@ -257,20 +257,25 @@ class CacheEntry:
             actual = _sha256_file(self.document_path)
         except FileNotFoundError:
             actual = None
-        if actual is None or actual != meta.get("sha256"):
-            self.delete()
-            what = "is missing" if actual is None else f"has sha256 {actual[:16]}…, expected {str(meta.get('sha256'))[:16]}…"
-            raise CacheIntegrityError(f"cached document {self.document_path} {what}; the entry was deleted")
+        self._require_document(actual, meta.get("sha256"),
+                               lambda a, e: f"has sha256 {a[:16]}…, expected {str(e)[:16]}…")
+
+    def _require_document(self, actual: Any, expected: Any, describe: Any) -> None:
+        """Delete the entry and raise unless the document exists and ``actual == expected``."""
+        if actual is not None and actual == expected:
+            return
+        self.delete()
+        what = "is missing" if actual is None else describe(actual, expected)
+        raise CacheIntegrityError(f"cached document {self.document_path} {what}; the entry was deleted")
 
     def read_frame(self, variant: str) -> "pd.DataFrame | None":
         """The cached parsed frame of ``variant``, or ``None`` when there is none (yet).
 
         The frame is a Parquet file (lz4): reloading it skips the download, the gunzip,
-        the transcoding and the CSV parse. It is checked by its recorded size and by
-        Parquet's own footer and page decoding; the document it derives from is checked by
-        size here and by sha256 whenever it is read (:meth:`verify_document`). A frame that
-        fails is deleted with a :class:`StaleCacheWarning`; the caller re-parses the cached
-        document. Every Parquet page carries a CRC, verified as it is read.
+        the transcoding and the CSV parse. It is checked by its recorded size and by every
+        page's CRC as it is read; the document it derives from is checked by size here and
+        by sha256 whenever it is read (:meth:`verify_document`). A frame that fails is
+        deleted with a :class:`StaleCacheWarning`; the caller re-parses the cached document.
 
         Raises
         ------
@@ -282,10 +287,7 @@ class CacheEntry:
             doc_size = self.document_path.stat().st_size
         except FileNotFoundError:
             doc_size = None
-        if doc_size is None or doc_size != meta.get("size"):
-            self.delete()
-            what = "is missing" if doc_size is None else f"has {doc_size} bytes, expected {meta.get('size')}"
-            raise CacheIntegrityError(f"cached document {self.document_path} {what}; the entry was deleted")
+        self._require_document(doc_size, meta.get("size"), lambda a, e: f"has {a} bytes, expected {e}")
         info = (meta.get("frames") or {}).get(variant)
         path = self.frame_path(variant)
         if not info or not path.exists():
