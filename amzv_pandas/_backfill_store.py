@@ -19,13 +19,13 @@ import logging
 import os
 import signal
 import socket
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
+from ._atomic import atomic_write
 from .dates import DateLike, DateRange, resolve_today
 from .exceptions import SyncError
 
@@ -103,21 +103,9 @@ def _write_atomic(dest: Path, write: Callable[[Any], None], tmp_dir: Path, *, po
 
     ``sync_dir=False`` leaves fsyncing ``dest``'s folder to the caller (once per window).
     """
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix=dest.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            if _FSYNC:
-                os.fsync(fh.fileno())
-        _checkpoint(point)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_write(dest, tmp_dir=tmp_dir, prefix=dest.name + ".", fsync=_FSYNC,
+                      before_replace=lambda: _checkpoint(point)) as fh:
+        write(fh)
     if sync_dir:
         _fsync_dir(dest.parent)
 

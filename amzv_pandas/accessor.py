@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import threading
 import warnings
 from datetime import datetime, timedelta, timezone
@@ -183,11 +181,7 @@ def _write_disk(path: Path, known: pd.DataFrame) -> None:
     out = known.reset_index(drop=True)
     if "attributes" in out.columns:
         out["attributes"] = out["attributes"].map(lambda a: json.dumps(a) if a is not None else None).astype("str")
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=path.parent)
-    os.close(fd)
-    try:
-        out.to_parquet(tmp, index=False)
-        os.replace(tmp, path)  # atomic: a reader sees the old file or the new one, never half
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from ._atomic import atomic_write
+
+    with atomic_write(path, fsync=False) as fh:  # a cache: losing it to a power cut costs a refetch
+        out.to_parquet(fh, index=False)

@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import _version
+from ._atomic import atomic_write
 from .exceptions import CacheIntegrityError, ConfigurationError, StaleCacheWarning
 
 if TYPE_CHECKING:
@@ -99,18 +100,9 @@ def _label(value: str | None) -> str:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temp file in the same folder and :func:`os.replace`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink(Path(tmp))
-        raise
+    """Write ``data`` to ``path`` atomically (see :func:`amzv_pandas._atomic.atomic_write`)."""
+    with atomic_write(path) as fh:
+        fh.write(data)
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
@@ -342,20 +334,14 @@ class CacheEntry:
         if meta is None:
             return
         path = self.frame_path(variant)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=self.path)
-        os.close(fd)
-        try:
-            table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        with atomic_write(path, fsync=False) as fh:  # derived data: rebuilt from the document if lost
             # Plain encoding decodes ~25% faster than dictionary pages for the mostly
             # unique text of reports, at ~1.5x the (still small) size: reloads win.
             # Page CRCs make a flipped bit a read error instead of silently wrong data.
-            pq.write_table(table, tmp, compression="lz4", use_dictionary=False, write_page_checksum=True)
-            del table
-            size = os.path.getsize(tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            _unlink(Path(tmp))
-            raise
+            pq.write_table(table, fh, compression="lz4", use_dictionary=False, write_page_checksum=True)
+        del table
+        size = path.stat().st_size
         frames = dict(meta.get("frames") or {})
         frames[variant] = {"size": size, "parser_version": PARSER_VERSION, "format": "parquet",
                            "rows": int(len(frame)), "written_at": _utcnow().isoformat()}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import ipaddress
-import json as jsonlib
 import logging
 import os
 import re
@@ -23,7 +22,6 @@ from urllib.parse import urlparse
 from . import _version
 from .auth import Credentials, TokenManager
 from .exceptions import (
-    AuthError,
     ConfigurationError,
     InsecureEndpointError,
     TransportError,

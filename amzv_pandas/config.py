@@ -15,11 +15,12 @@ Nothing here runs at import time.
 from __future__ import annotations
 
 import configparser
+import io
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ._atomic import atomic_write
 from .exceptions import ConfigurationError
 
 if TYPE_CHECKING:
@@ -97,14 +98,8 @@ def save_profile(
     }
     parser[name] = {k: v for k, v in values.items() if v}
     path = profiles_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".profiles-", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            parser.write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = io.StringIO()
+    parser.write(text)
+    with atomic_write(path, prefix=".profiles-", mode=0o600) as fh:  # 0600 before the secrets go in
+        fh.write(text.getvalue().encode("utf-8"))
     return path

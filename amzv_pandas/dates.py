@@ -993,7 +993,7 @@ def contiguous_ranges(days: Iterable[DateLike]) -> list[tuple[_dt.date, _dt.date
     return runs
 
 
-def last_final_day(lag: _dt.timedelta, now: _dt.datetime) -> date:
+def last_final_day(lag: _dt.timedelta, now: _dt.datetime) -> _dt.date:
     """The newest day whose data is final: its end plus ``lag`` is not after ``now``.
 
     Days are those of ``now``'s time zone (pass the marketplace's local time:
