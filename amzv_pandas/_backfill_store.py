@@ -460,9 +460,12 @@ def _read_dataset(path: str | os.PathLike[str], start: DateLike | None, end: Dat
     state = _load_state(meta) if meta.exists() else None
     if state is None and not root.exists():
         raise SyncError(f"{root} does not exist; run amzv.sync() first")
+    if state is None and not meta.exists() and not any(root.glob("marketplace_id=*")):
+        raise SyncError(f"{root} holds no synced dataset (no {META_DIR} folder, no partitions); run amzv.sync() "
+                        "first, or check the path")
     day0 = resolve_today(today, tz=_dataset_zone(state))
     lo = DateRange.parse(start).resolve(today=day0).start if start is not None else _dt.date.min
-    hi = DateRange.parse(end).resolve(today=day0).end if end is not None else _dt.date.max
+    hi = DateRange.parse(None, end).resolve(today=day0).end if end is not None else _dt.date.max
     files: list[tuple[_dt.date, str, Path]] = []
     for mp_dir in sorted(root.glob("marketplace_id=*")):
         for day, part in _existing_partitions(root, mp_dir.name.split("=", 1)[1]).items():
@@ -491,6 +494,9 @@ def _read_dataset(path: str | os.PathLike[str], start: DateLike | None, end: Dat
 def _history_frame(path: str | os.PathLike[str]) -> pd.DataFrame:
     """The body of :func:`amzv_pandas.backfill.sync_history`."""
     meta = Path(path) / META_DIR
+    if not meta.is_dir():
+        what = "does not exist" if not Path(path).exists() else f"holds no synced dataset (no {META_DIR} folder)"
+        raise SyncError(f"{Path(path)} {what}; run amzv.sync() first, or check the path")
     runs: dict[str, dict[str, Any]] = {}
     for rec in _read_history(meta):
         runs.setdefault(rec["run_id"], {}).update(rec)

@@ -283,6 +283,11 @@ def parse_flat_file(
     if demoted:
         warnings.warn("kept as text, the values do not convert: " + "; ".join(reasons), AmzvWarning, stacklevel=2)
 
+    try:
+        # With utf-8 pyarrow does not check the header: a name in another codec fails only here.
+        table.schema.names
+    except UnicodeDecodeError as exc:
+        raise ParseError(_encoding_hint(codec, f"the header row: {exc}")) from None
     binary = [f.name for f in table.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
     if binary:
         raise ParseError(_encoding_hint(codec, f"column(s) {', '.join(binary)}"))
@@ -313,7 +318,7 @@ def _header_name(source: Source, compression: str | None, codec: str,
             convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=True),
         )
         names = reader.schema.names
-    except pa.ArrowInvalid:
+    except (pa.ArrowInvalid, UnicodeDecodeError):
         names = []
     finally:
         stream.close()

@@ -107,6 +107,9 @@ def _load_json(source: Source | Mapping[str, Any]) -> Any:
         # arrays (pyarrow) reads the bytes without any Python string.
         with _gc_paused():
             return json.loads(data)
+    except RecursionError:
+        msg = "the document is nested too deeply to be a report document (thousands of levels of [ or {)"
+        raise ParseError(msg) from None
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
         head = bytes(data[:80]).decode("utf-8", "replace")
@@ -218,12 +221,8 @@ def _rows_for(section: Section, doc: Mapping[str, Any]) -> tuple[list[list], boo
     Returns ``(objs_per_level, sparse)``; ``sparse`` is True when some levels hold ``None``
     (a parent without children is kept once, with empty child fields).
     """
-    top = doc.get(section.levels[0].key)
-    if top is None:
-        top = []
-    if not isinstance(top, list):
-        msg = f"section {section.levels[0].key!r} is not an array but {type(top).__name__}"
-        raise ParseError(msg)
+    key = section.levels[0].key
+    top = _array_of_objects(doc, key, key)
     if len(section.levels) == 1:
         return [top], False
     tuples: list[tuple] = [(o,) for o in top]
@@ -232,7 +231,7 @@ def _rows_for(section: Section, doc: Mapping[str, Any]) -> tuple[list[list], boo
         grown: list[tuple] = []
         for t in tuples:
             parent = t[-1]
-            children = parent.get(level.key) if isinstance(parent, Mapping) else None
+            children = _array_of_objects(parent, level.key, level.key) if parent is not None else None
             if children:
                 grown.extend(t + (child,) for child in children)
             else:
@@ -240,6 +239,36 @@ def _rows_for(section: Section, doc: Mapping[str, Any]) -> tuple[list[list], boo
                 sparse = True
         tuples = grown
     return [list(col) for col in zip(*tuples)] if tuples else [[] for _ in section.levels], sparse
+
+
+def _describe(value: Any) -> str:
+    """What a JSON value is, for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the JSON literal {json.dumps(value)}"
+    if isinstance(value, (int, float)):
+        return f"a JSON number ({value!r:.40})"
+    if isinstance(value, str):
+        return f"a JSON string ({value!r:.40})"
+    if isinstance(value, list):
+        return f"a JSON array of {len(value)} item(s)"
+    if isinstance(value, Mapping):
+        return "a JSON object"
+    return type(value).__name__
+
+
+def _array_of_objects(container: Mapping[str, Any], key: str, where: str) -> list:
+    """``container[key]`` checked to be an array of objects (absent: empty)."""
+    if key not in container:
+        return []
+    rows = container[key]
+    if not isinstance(rows, list):
+        raise ParseError(f"section {where!r} is {_describe(rows)}, expected an array of objects")
+    for i, row in enumerate(rows):
+        if not isinstance(row, Mapping):
+            raise ParseError(f"section {where!r} entry {i} is {_describe(row)}, expected an object")
+    return rows
 
 
 def _spec_values(rt: ReportType, spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -318,6 +347,9 @@ def _read_json_arrow(source: Source, rt: ReportType, sec: Section) -> pa.Table |
         ("marketplaceIds", pa.list_(pa.string())),
     ])
     schema = pa.schema([(sec.levels[0].key, pa.list_(pa.struct(fields))), ("reportSpecification", spec_type)])
+    if not _starts_with_object(source):
+        # pyarrow's reader crashes the process (SIGSEGV) on a top-level null: only objects go to it.
+        return None
     if _is_path(source):
         size = os.path.getsize(source)
         stream: Any = os.fspath(source)
@@ -330,7 +362,9 @@ def _read_json_arrow(source: Source, rt: ReportType, sec: Section) -> pa.Table |
         table = pajson.read_json(
             stream,
             read_options=pajson.ReadOptions(block_size=max(size + 1, 1 << 16), use_threads=True),
-            parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer",
+            # "ignore", not "infer": inferring a deeply nested unknown field overflows the C stack.
+            # Only the schema's fields are read anyway.
+            parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore",
                                               newlines_in_values=True),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
@@ -339,7 +373,22 @@ def _read_json_arrow(source: Source, rt: ReportType, sec: Section) -> pa.Table |
     # then decides between "empty" and "wrong document".
     if table.num_rows != 1 or table.column(sec.levels[0].key).null_count:
         return None
+    rows = table.column(sec.levels[0].key).chunk(0).flatten()
+    if rows.null_count or table.column("reportSpecification").null_count:
+        return None  # a null row or specification: the Python path names what is wrong
     return table
+
+
+def _starts_with_object(source: Source) -> bool:
+    """Whether the document's first non-blank byte (after a UTF-8 BOM) is ``{``."""
+    if _is_path(source):
+        with open(source, "rb") as fh:
+            head = fh.read(4096)
+    else:
+        head = bytes(memoryview(source)[:4096])  # type: ignore[arg-type]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    return head.lstrip(b" \t\r\n")[:1] == b"{"
 
 
 def _columns_from_arrow(table: pa.Table, sec: Section) -> tuple[list[str], list[pa.Array], dict, int]:
@@ -366,6 +415,10 @@ def _columns_from_arrow(table: pa.Table, sec: Section) -> tuple[list[str], list[
         arrays.append(values)
     return names, arrays, spec, len(rows)
 
+
+
+#: Raw errors odd documents can provoke inside the parser (and pyarrow); reported as ParseError.
+_RAW_ERRORS = (pa.ArrowException, KeyError, TypeError, IndexError, AttributeError, UnicodeError, ValueError)
 
 
 def parse_vendor_json(
@@ -408,9 +461,26 @@ def parse_vendor_json(
     ConfigurationError
         ``section`` is not a section of the report type (the message lists them).
     ParseError
-        The document is not JSON, or holds none of the type's sections.
+        The document is not JSON, is not a JSON object, holds none of the type's sections,
+        or a section is not an array of objects (the message names the report type).
     """
     rt = get_report_type(report_type)
+    try:
+        return _parse_vendor_json(source, rt, section)
+    except ConfigurationError:
+        raise
+    except ParseError as exc:
+        if rt.name in str(exc):
+            raise
+        raise type(exc)(f"{rt.name} document: {exc}", line=exc.line) from None
+    except RecursionError:
+        raise ParseError(f"{rt.name} document is nested too deeply to parse") from None
+    except _RAW_ERRORS as exc:
+        detail = (str(exc).splitlines() or [""])[0][:300]
+        raise ParseError(f"{rt.name} document could not be parsed ({type(exc).__name__}: {detail})") from None
+
+
+def _parse_vendor_json(source: Source | Mapping[str, Any], rt: ReportType, section: str | None) -> pd.DataFrame:
     if rt.sections and not isinstance(source, Mapping):
         sec = rt.section(section)
         if not _is_path(source):
@@ -423,7 +493,12 @@ def parse_vendor_json(
                 return _finish(names, arrays, _spec_values(rt, spec), n)
     doc = _load_json(source)
     if not isinstance(doc, Mapping):
-        msg = f"expected a JSON object with a reportSpecification and row arrays, got a JSON {type(doc).__name__}"
+        wanted = rt.section(section).levels[0].key if rt.sections else "row arrays"
+        msg = f"{rt.name} document is {_describe(doc)}, expected a JSON object with reportSpecification and {wanted}"
+        raise ParseError(msg)
+    if "reportSpecification" in doc and not isinstance(doc["reportSpecification"], Mapping):
+        msg = (f"{rt.name} document's reportSpecification is {_describe(doc['reportSpecification'])}, "
+               "expected a JSON object")
         raise ParseError(msg)
 
     if rt.sections:

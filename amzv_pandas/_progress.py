@@ -29,7 +29,10 @@ _KINDS = ("auto", "tqdm", "tqdm_notebook", None)
 
 def validate_progress_bar_type(progress_bar_type: Any) -> None:
     """Raise :class:`ConfigurationError` unless the value is a known kind or a bar object."""
-    if progress_bar_type in _KINDS or isinstance(progress_bar_type, ProgressBar):
+    # A type check first: ``in`` on an array-like would raise its own error.
+    if (progress_bar_type is None or isinstance(progress_bar_type, str)) and progress_bar_type in _KINDS:
+        return
+    if isinstance(progress_bar_type, ProgressBar):
         return
     msg = (
         f"progress_bar_type={progress_bar_type!r} is not allowed; use 'auto', 'tqdm', "

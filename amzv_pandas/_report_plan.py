@@ -8,6 +8,7 @@ range into the fewest createReport windows a report type allows (:func:`_plan`).
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import os
 import re
 import warnings
@@ -21,6 +22,7 @@ import pandas as pd
 from . import dates as _dates
 from .cache import CacheKey
 from .exceptions import ConfigurationError, NoDataWarning
+from ._validate import check_choice, check_mapping_of_str, check_number
 from .marketplaces import Marketplace
 from .report_registry import ReportType
 
@@ -30,9 +32,6 @@ if TYPE_CHECKING:
 DEFAULT_POLL_INTERVAL = 5.0
 MAX_MARKETPLACES = 25
 MAX_LIST_FILTER = 10
-
-_CACHE_MODES = "True, False or 'always'"
-
 
 # --------------------------------------------------------------------------------------------
 # small helpers
@@ -65,12 +64,8 @@ def _same_time(a: Any, b: Any) -> bool:
 
 
 def _check_positive(value: Any, parameter: str, *, allow_none: bool = True) -> float | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        msg = f"{parameter}={value!r} must be a positive number of seconds" + (" or None" if allow_none else "")
-        raise ConfigurationError(msg, parameter=parameter, value=value, allowed="a number > 0")
-    return float(value)
+    return check_number(value, parameter, min=0, exclusive_min=True, allow_none=allow_none,
+                        what="a positive number of seconds")
 
 
 def _poll_interval(value: Any) -> float:
@@ -82,7 +77,7 @@ def _poll_interval(value: Any) -> float:
             parsed = float(env)
         except ValueError:
             parsed = -1.0
-        if not parsed > 0:
+        if not (parsed > 0 and math.isfinite(parsed)):
             msg = f"AMZV_POLL_INTERVAL={env!r} must be a positive number of seconds"
             raise ConfigurationError(msg, parameter="AMZV_POLL_INTERVAL", value=env, allowed="a number > 0")
         return parsed
@@ -90,10 +85,7 @@ def _poll_interval(value: Any) -> float:
 
 
 def _check_cache_mode(cache: Any) -> bool | str:
-    if cache is True or cache is False or cache == "always":
-        return cache
-    msg = f"cache={cache!r} is not allowed; use {_CACHE_MODES}"
-    raise ConfigurationError(msg, parameter="cache", value=cache, allowed=[True, False, "always"])
+    return check_choice(cache, "cache", [True, False, "always"])
 
 
 def _check_quotechar(quotechar: Any, rt: ReportType) -> str | None:
@@ -112,9 +104,10 @@ def _check_quotechar(quotechar: Any, rt: ReportType) -> str | None:
 def _check_section(section: Any, rt: ReportType) -> str | None:
     if section is None:
         return rt.default_section if rt.sections else None
-    if not isinstance(section, str):
+    if not isinstance(section, str) or not section.strip():
         msg = f"section={section!r} must be a section name such as {rt.default_section or 'salesByAsin'!r}"
         raise ConfigurationError(msg, parameter="section", value=section, allowed=list(rt.section_names))
+    section = section.strip()
     if rt.format == "tsv":
         msg = f"section={section!r}: {rt.name} is a flat file with a single table; drop section="
         raise ConfigurationError(msg, parameter="section", value=section, allowed=[None])
@@ -126,9 +119,14 @@ def _check_section(section: Any, rt: ReportType) -> str | None:
 def _marketplaces(client: "Client", marketplace: Any) -> list[Marketplace]:
     if marketplace is None or isinstance(marketplace, (str, Marketplace)):
         return [client.resolve_marketplace(marketplace)]
-    try:
-        given = list(marketplace)
-    except TypeError:
+    if isinstance(marketplace, (bytes, bytearray, Mapping)):
+        given = None
+    else:
+        try:
+            given = list(marketplace)
+        except TypeError:
+            given = None
+    if given is None:
         msg = f"marketplace={marketplace!r} must be a country code, a marketplace id or a list of them"
         raise ConfigurationError(msg, parameter="marketplace", value=marketplace) from None
     if not given:
@@ -140,6 +138,9 @@ def _marketplaces(client: "Client", marketplace: Any) -> list[Marketplace]:
         raise ConfigurationError(msg, parameter="marketplace", value=given, allowed=f"1 to {MAX_MARKETPLACES} marketplaces")
     out: list[Marketplace] = []
     for m in given:
+        if m is None:  # resolve_marketplace(None) would silently mean "the client's"
+            msg = f"marketplace={given!r:.80} holds None; list country codes or marketplace ids (e.g. ['US'])"
+            raise ConfigurationError(msg, parameter="marketplace", value=marketplace, allowed="1 to 25 marketplaces")
         found = client.resolve_marketplace(m)
         if found not in out:
             out.append(found)
@@ -228,11 +229,8 @@ def _plan(
     now = _now()
     zone = ZoneInfo(markets[0].timezone)
     today = now.astimezone(zone).date()
-    given = dict(report_options or {})
-    if report_options is not None and not isinstance(report_options, Mapping):
-        msg = f"report_options={report_options!r} must be a mapping of option name to value"
-        raise ConfigurationError(msg, parameter="report_options", value=report_options,
-                                 allowed=list(rt.option_names))
+    given = check_mapping_of_str(report_options, "report_options", allowed_keys=rt.option_names)
+    rt.check_marketplaces([m.country_code for m in markets])
 
     # (label start, label end, api start, api end, final_at, options) per window
     spans: list[tuple[str | None, str | None, str | None, str | None, _dt.datetime | None]] = []

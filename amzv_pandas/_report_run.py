@@ -10,6 +10,7 @@ frames. :func:`parse_document` parses a stored document by its report type's for
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import datetime as _dt
 import hashlib
 import logging
@@ -18,25 +19,29 @@ import tempfile
 import threading
 import time
 import warnings
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 import pandas as pd
 
 from . import parse as _parse
+from ._document import DocumentLimits, TruncatedDocument, gunzip_bounded, parse_document, read_specification
+from ._paths import api_path, path_segment
 from ._progress import get_progress_bar
 from ._report_plan import MAX_LIST_FILTER, _iso, _now, _parse_time, _Plan, _same_time, _Window
 from .cache import CacheEntry, ReportCache, frame_variant
 from .exceptions import (
     CacheIntegrityError,
     ConfigurationError,
+    DownloadStalledError,
     Forbidden,
     NoDataWarning,
     NotFound,
+    ParseError,
     RateLimited,
     ReportCancelledError,
+    ReportError,
     ReportFatalError,
     ReportTimeout,
     ServerError,
@@ -57,12 +62,18 @@ _TERMINAL = frozenset({"DONE", "FATAL", "CANCELLED"})
 
 MAX_POLL_INTERVAL = 60.0
 POLL_BACKOFF = 1.5
-#: getReport can answer 404 for a moment right after createReport (models #2419).
+#: getReport can answer 404 for a moment right after createReport (models #2419): a
+#: duration counted from the creation, whatever the poll interval.
 NOT_FOUND_GRACE_SECONDS = 60.0
-NOT_FOUND_GRACE_ATTEMPTS = 5
 #: Download granularity: large reads keep Python out of the hot path.
 CHUNK = 1 << 20
 MAX_DOWNLOAD_ATTEMPTS = 4
+#: Reports found for a window but proven to be another request's, before a window gives up.
+MAX_REJECTED = 4
+#: How long one wait for another process's lock on a window lasts before the stop flag is checked.
+LOCK_WAIT_SLICE = 0.5
+#: Error documents are a few hundred bytes: a tight bound.
+_SMALL_DOCUMENT = DocumentLimits(max_expanded_bytes=16 << 20)
 #: Concurrent windows; createReport itself is paced by the client.
 MAX_WORKERS = 4
 #: A DONE report whose data was not final when it was made is reused only this soon after.
@@ -87,11 +98,16 @@ class _Run:
     on_cancelled: str
     stop: threading.Event = field(default_factory=threading.Event)
     claimed: set[str] = field(default_factory=set)
+    #: Reports proven not to be the one asked for: never adopted again in this run.
+    rejected: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
     done_reports: list[dict[str, Any]] | None = None  # one getReports answer, shared by the windows
     # Warnings raised in worker threads are re-issued from the caller's thread, where
     # warnings filters and pytest.warns see them.
     pending_warnings: list[tuple[str, type[Warning]]] = field(default_factory=list)
+    # Open document downloads: the main thread closes them when it stops the run, so a
+    # worker blocked in a read returns and the interpreter can exit.
+    downloads: set[Any] = field(default_factory=set)
 
     @property
     def rt(self) -> ReportType:
@@ -120,48 +136,126 @@ class _Run:
 
     def claim(self, report_id: str) -> bool:
         with self.lock:
-            if report_id in self.claimed:
+            if report_id in self.claimed or report_id in self.rejected:
                 return False
             self.claimed.add(report_id)
             return True
+
+    def has_options(self, w: _Window) -> bool:
+        return bool(self.rt.options or w.options)
+
+    def options_provable(self) -> bool:
+        """Whether this type's documents echo the request (``reportSpecification``)."""
+        return self.rt.known and self.rt.format == "json"
 
     # -- one window --------------------------------------------------------------------------
 
     def run_window(self, w: _Window) -> pd.DataFrame:
         w.started = time.monotonic()
-        inflight = self.cache.inflight()
-        report: dict[str, Any] | None = None
-        record = inflight.get(w.key)
-        if record and self.claim(record["report_id"]):
-            reusable = record.get("status") != "DONE" or (
-                not self.refresh and _done_reusable(_parse_time(record.get("created_at")), w.final_at))
-            if reusable:
-                w.report_id = record["report_id"]
-                w.status = record.get("status") or "IN_QUEUE"
-                created = _parse_time(record.get("created_at")) or _now()
-                fresh = (_now() - created).total_seconds() < NOT_FOUND_GRACE_SECONDS
-                try:
-                    report = self.poll(w, w.report_id, tolerate_not_found=fresh)
-                except NotFound:
-                    logger.info("report %s of the in-flight index is gone; creating a new one", w.report_id)
-                    inflight.remove(w.key, w.report_id)
-                    w.report_id = None
-        if report is None and not self.refresh:
-            found = self.find_done(w)
-            if found is not None:
-                w.report_id = found["reportId"]
-                report = found
-        if report is None:
-            rid = self.create(w)
-            w.report_id = rid
-            inflight.put(w.key, rid, status="IN_QUEUE")
-            report = self.poll(w, rid, tolerate_not_found=True)
-        return self.finish(w, report)
+        for _ in range(MAX_REJECTED + 1):
+            try:
+                report, proof = self.obtain(w)
+                return self.finish(w, report, verify=self.verify_mode(w, proof))
+            except _Rejected as exc:
+                log = logger.info if exc.quiet else logger.warning
+                log("%s report %s is not usable for %s → %s (%s); creating a new one", self.rt.name,
+                    exc.report_id, w.label_start, w.label_end, exc.reason)
+                with self.lock:
+                    self.rejected.add(exc.report_id)
+                self.cache.inflight().remove(w.key, exc.report_id)
+                w.report_id = w.document_id = None
+                w.status = "PENDING"
+        msg = (f"{self.rt.name}: {MAX_REJECTED + 1} reports found for {w.label_start} → {w.label_end} were made "
+               "for other options or ranges; giving up rather than returning the wrong data")
+        raise ReportError(msg, report_id=sorted(self.rejected), report_type=self.rt.name)
 
-    def finish(self, w: _Window, report: Mapping[str, Any]) -> pd.DataFrame:
+    def obtain(self, w: _Window) -> tuple[dict[str, Any], str]:
+        """The window's report, polled to a final status, and how we know it is the right one.
+
+        The proof is ``"created"`` (our createReport answered with its id), ``"record"`` (an
+        in-flight record we made), ``"adopted"`` (found after a failed createReport: its
+        options are unproven) or ``"listed"`` (a DONE report of a type without options).
+        """
+        inflight = self.cache.inflight()
+        # Another process reading the same window takes the same lock: only one creates,
+        # the other finds its record. Polling happens outside the lock.
+        with self.window_lock(w):
+            reuse = self.usable_record(w, inflight.get(w.key))
+            if reuse is None:
+                found = None if self.refresh else self.find_done(w)
+                if found is not None:
+                    w.report_id = path_segment(found["reportId"], "reportId")
+                    return found, "listed"
+                rid, proof = self.create(w)
+                w.report_id = rid
+                inflight.put(w.key, rid, status="IN_QUEUE", proof=proof)
+                created = time.monotonic()
+        if reuse is not None:
+            rid, age, proof = reuse
+            w.report_id = rid
+            try:
+                report = self.poll(w, rid, tolerate_not_found=True, since=time.monotonic() - age, check=True)
+            except NotFound:
+                raise _Rejected(rid, "Amazon no longer knows it", quiet=True) from None
+            return report, proof
+        report = self.poll(w, rid, tolerate_not_found=True, since=created, check=proof == "adopted")
+        return report, proof
+
+    @contextlib.contextmanager
+    def window_lock(self, w: _Window) -> Iterator[None]:
+        """The cache's inter-process lock of ``w.key``, waited for in slices so a stop is heard."""
+        lock = getattr(self.cache, "lock", None)
+        with contextlib.ExitStack() as stack:
+            while lock is not None:
+                if self.stop.is_set():
+                    raise _Stopped
+                try:
+                    stack.enter_context(lock(w.key, timeout=LOCK_WAIT_SLICE))
+                    break
+                except ReportTimeout:  # another process is creating it: wait on
+                    continue
+            yield
+
+    def usable_record(self, w: _Window, record: Mapping[str, Any] | None) -> tuple[str, float, str] | None:
+        """(report id, age in seconds, proof) of a reusable in-flight record, else None."""
+        if not record:
+            return None
+        try:
+            rid = path_segment(record.get("report_id"), "reportId")
+        except ParseError:
+            logger.info("the in-flight record of %s holds no usable report id; ignoring it", self.rt.name)
+            return None
+        if not self.claim(rid):
+            return None
+        created = _parse_time(record.get("created_at"))
+        if record.get("status") == "DONE" and (self.refresh or not _done_reusable(created, w.final_at)):
+            return None
+        age = (_now() - created).total_seconds() if created is not None else NOT_FOUND_GRACE_SECONDS
+        w.status = str(record.get("status") or "IN_QUEUE")
+        proof = "record" if record.get("proof") in ("created", "verified") else "adopted"
+        return rid, max(age, 0.0), proof
+
+    def verify_mode(self, w: _Window, proof: str) -> str | None:
+        """How the document's echoed options must be checked before the frame is used.
+
+        ``"strict"``: they must be there and equal (a report found after a failed create,
+        or recorded before records said how they were found); ``"lenient"``: a mismatch
+        discards the report, a document without them is accepted (our own record);
+        ``None``: no check (our createReport named it, or the type has no options).
+        """
+        if proof in ("created", "listed") or not self.has_options(w):
+            return None
+        if proof == "adopted":
+            return "strict"
+        return "lenient"
+
+    def finish(self, w: _Window, report: Mapping[str, Any], *, verify: str | None = None) -> pd.DataFrame:
         status = report.get("processingStatus")
         rid = str(report.get("reportId") or w.report_id)
         inflight = self.cache.inflight()
+        if status in ("FATAL", "CANCELLED") and verify == "strict":
+            # A FATAL or CANCELLED report of unproven options says nothing about ours.
+            raise _Rejected(rid, f"it ended {status} and its options cannot be checked")
         if status == "FATAL":
             inflight.remove(w.key, rid)
             raise self.fatal_error(report)
@@ -174,11 +268,12 @@ class _Run:
             msg = f"report {rid} is DONE but has no reportDocumentId"
             raise ReportFatalError(msg, report_id=rid, report_type=self.rt.name, category="unknown",
                                    fix="Retry later, or call amzv.get_report() with the report id.")
-        w.document_id = str(doc_id)
+        w.document_id = path_segment(doc_id, "reportDocumentId")
         w.status = "DOWNLOADING"
         entry = self.cache.entry(w.key) if w.cacheable else None
-        frame = self.download_and_parse(w, rid, w.document_id, entry)
-        inflight.put(w.key, rid, status="DONE", document_id=w.document_id)
+        frame = self.download_and_parse(w, rid, w.document_id, entry, verify=verify)
+        extra = {"proof": "verified"} if verify is not None else {}
+        inflight.put(w.key, rid, status="DONE", document_id=w.document_id, **extra)
         w.status = "DONE"
         return frame
 
@@ -197,7 +292,7 @@ class _Run:
 
     def find_done(self, w: _Window) -> dict[str, Any] | None:
         """A DONE report of the same spec, when getReports can prove it (no options)."""
-        if self.rt.options or w.options or len(self.marketplace_ids) > MAX_LIST_FILTER:
+        if self.has_options(w) or len(self.marketplace_ids) > MAX_LIST_FILTER:
             return None  # getReports does not show options: a match could have other ones
         with self.lock:
             if self.done_reports is None:
@@ -211,27 +306,35 @@ class _Run:
                     self.done_reports = []
             candidates = list(self.done_reports)
         for rep in candidates:
-            if not self._matches(rep, w, compare_times=w.api_start is not None):
+            if not isinstance(rep, Mapping) or not self._matches(rep, w, compare_times=w.api_start is not None):
                 continue
             if not _done_reusable(_parse_time(rep.get("createdTime")), w.final_at):
                 continue
-            if rep.get("reportDocumentId") and self.claim(str(rep["reportId"])):
+            if rep.get("reportDocumentId") and self.claim(str(rep.get("reportId"))):
+                path_segment(rep.get("reportId"), "reportId")
                 logger.info("reusing DONE report %s", rep["reportId"])
-                return rep
+                return dict(rep)
         return None
 
     def _matches(self, rep: Mapping[str, Any], w: _Window, *, compare_times: bool) -> bool:
+        return self._mismatch(rep, w, compare_times=compare_times) is None
+
+    def _mismatch(self, rep: Mapping[str, Any], w: _Window, *, compare_times: bool) -> str | None:
+        """What differs between a report (getReport/getReports answer) and the window, or None."""
         if rep.get("reportType") != self.rt.name:
-            return False
+            return f"it is a {rep.get('reportType')!r} report"
         if set(rep.get("marketplaceIds") or ()) != set(self.marketplace_ids):
-            return False
-        if compare_times:
-            return _same_time(rep.get("dataStartTime"), w.api_start) and _same_time(rep.get("dataEndTime"), w.api_end)
-        return True
+            return f"it covers marketplaces {rep.get('marketplaceIds')!r}"
+        if compare_times and not (_same_time(rep.get("dataStartTime"), w.api_start)
+                                  and _same_time(rep.get("dataEndTime"), w.api_end)):
+            return f"it covers {rep.get('dataStartTime')} → {rep.get('dataEndTime')}"
+        return None
 
     # -- create ------------------------------------------------------------------------------
 
-    def create(self, w: _Window) -> str:
+    def create(self, w: _Window) -> tuple[str, str]:
+        """createReport; returns the report id and ``"created"``, or ``"adopted"`` when the
+        call failed and a report made by it was found instead (its options still unproven)."""
         body: dict[str, Any] = {"reportType": self.rt.name, "marketplaceIds": self.marketplace_ids}
         if w.api_start is not None:
             body["dataStartTime"] = w.api_start
@@ -241,6 +344,9 @@ class _Run:
         # Only reports created from now on count as "ours" (2 s of slack for clock skew,
         # createdTime has whole seconds): an older match may carry other options.
         since = _now().replace(microsecond=0) - _dt.timedelta(seconds=2)
+        # getReports does not show reportOptions: a report found after a failed create is
+        # adopted only when its document can prove the options (vendor JSON echoes them).
+        may_adopt = not self.has_options(w) or self.options_provable()
         failures = 0
         throttled = 0
         while True:
@@ -250,9 +356,11 @@ class _Run:
             try:
                 # No blind retry: a 5xx or a dropped connection may come after Amazon
                 # created the report, so we look for it before creating another.
-                rid = str(self.client.request("POST", f"{_API}/reports", json=body, retries=0)["reportId"])
+                answer = self.client.request("POST", f"{_API}/reports", json=body, retries=0)
+                rid = path_segment(answer.get("reportId") if isinstance(answer, Mapping) else None,
+                                   "reportId of the createReport answer")
                 self.claim(rid)
-                return rid
+                return rid, "created"
             except RateLimited:
                 # Amazon refused the call: nothing was created, so retrying is safe.
                 throttled += 1
@@ -262,10 +370,10 @@ class _Run:
             except (ServerError, TransportError) as exc:
                 failures += 1
                 # The report may have been created before the error: look before creating another.
-                found = self.find_just_created(w, since)
+                found = self.find_just_created(w, since) if may_adopt else None
                 if found is not None:
                     logger.info("createReport failed (%s) but report %s was created; using it", exc, found)
-                    return found
+                    return found, "adopted" if self.has_options(w) else "created"
                 if failures > self.client.max_retries:
                     raise
                 self.wait(self.client.backoff.delay(failures - 1))
@@ -279,31 +387,43 @@ class _Run:
         except (ServerError, TransportError, RateLimited):
             return None
         for rep in answer.get("reports") or []:
-            if rep.get("processingStatus") in ("FATAL", "CANCELLED"):
+            if not isinstance(rep, Mapping) or rep.get("processingStatus") in ("FATAL", "CANCELLED"):
                 continue
-            if self._matches(rep, w, compare_times=w.api_start is not None) and self.claim(str(rep["reportId"])):
-                return str(rep["reportId"])
+            if self._matches(rep, w, compare_times=w.api_start is not None) and self.claim(str(rep.get("reportId"))):
+                return path_segment(rep.get("reportId"), "reportId")
         return None
 
     # -- poll --------------------------------------------------------------------------------
 
-    def poll(self, w: _Window, report_id: str, *, tolerate_not_found: bool) -> dict[str, Any]:
+    def poll(self, w: _Window, report_id: str, *, tolerate_not_found: bool, since: float | None = None,
+             check: bool = False) -> dict[str, Any]:
+        """getReport until a final status.
+
+        ``tolerate_not_found``: a 404 is Amazon not knowing the report *yet*; it is waited
+        out until :data:`NOT_FOUND_GRACE_SECONDS` after ``since`` (a :func:`time.monotonic`
+        instant: when the report was created; default now). ``check``: the first answer
+        must describe this window's type, marketplaces and range, else :class:`_Rejected`.
+        """
+        report_id = path_segment(report_id, "reportId")
+        path = api_path(_API + "/reports/{reportId}", reportId=report_id)
         interval = self.poll_interval
-        first = time.monotonic()
-        misses = 0
+        grace_end = (time.monotonic() if since is None else since) + NOT_FOUND_GRACE_SECONDS
         while True:
             if self.stop.is_set():
                 raise _Stopped
             try:
-                report = self.client.request("GET", f"{_API}/reports/{report_id}")
+                report = self.client.request("GET", path)
             except NotFound:
-                misses += 1
-                if (not tolerate_not_found or misses >= NOT_FOUND_GRACE_ATTEMPTS
-                        or time.monotonic() - first > NOT_FOUND_GRACE_SECONDS):
+                if not tolerate_not_found or time.monotonic() >= grace_end:
                     raise
-                self.wait(interval)
+                self.wait(min(interval, max(grace_end - time.monotonic(), 0.0)))
                 continue
-            status = str(report.get("processingStatus"))
+            status = _check_report_answer(report, report_id)
+            if check:
+                problem = self._mismatch(report, w, compare_times=w.api_start is not None)
+                if problem is not None:
+                    raise _Rejected(report_id, problem)
+                check = False
             w.status = status
             if status in _TERMINAL:
                 return report
@@ -335,27 +455,53 @@ class _Run:
             path, info = self.download(None, doc_id, Path(tmp))
             data = path.read_bytes()
         if info.get("compression") == "gzip":
-            data = _gunzip_checked(data)
+            data = gunzip_bounded(data, _SMALL_DOCUMENT, what=f"{self.rt.name} error document")
         return data
 
     # -- download ----------------------------------------------------------------------------
 
+    def _track(self, response: Any) -> None:
+        with self.lock:
+            self.downloads.add(response)
+            stopped = self.stop.is_set()
+        if stopped:  # the main thread may have closed the others already
+            self._untrack(response)
+            _close_download(response)
+            raise _Stopped
+
+    def _untrack(self, response: Any) -> None:
+        with self.lock:
+            self.downloads.discard(response)
+
+    def close_downloads(self) -> None:
+        """Close every open download (from the main thread), ending blocked reads."""
+        with self.lock:
+            open_now = list(self.downloads)
+            self.downloads.clear()
+        for response in open_now:
+            _close_download(response)
+
     def download(self, w: _Window | None, doc_id: str, folder: Path,
                  entry: CacheEntry | None = None) -> tuple[Path, dict[str, Any]]:
         """Stream the document to a temp file; retry truncated bodies and expired URLs."""
+        doc_id = path_segment(doc_id, "reportDocumentId")
+        doc_path = api_path(_API + "/documents/{reportDocumentId}", reportDocumentId=doc_id)
         last_error: Exception | None = None
         for attempt in range(MAX_DOWNLOAD_ATTEMPTS):
             if self.stop.is_set():
                 raise _Stopped
             # The URL expires 5 minutes after getReportDocument: ask right before downloading.
-            doc = self.client.request("GET", f"{_API}/documents/{doc_id}")
-            url = doc["url"]
+            doc = self.client.request("GET", doc_path)
+            url = doc.get("url") if isinstance(doc, Mapping) else None
+            if not isinstance(url, str) or not url:
+                raise ParseError(f"the getReportDocument answer for document {doc_id} has no url")
             try:
                 response = self.client.download(url)
             except Forbidden as exc:
                 last_error = exc
                 logger.info("document URL of %s refused (%s); asking for a new one", doc_id, exc.code)
                 continue
+            self._track(response)
             if entry is not None:
                 fh, tmp = entry.temp_document()
             else:
@@ -369,29 +515,27 @@ class _Run:
                 expected = int(length) if length and length.isdigit() else None
                 if w is not None:
                     w.bytes_total, w.bytes_done = expected, 0
-                raw = response.raw
                 with fh:
-                    while True:
+                    for block in response.iter_raw(CHUNK):
                         if self.stop.is_set():
                             raise _Stopped
-                        block = raw.read(CHUNK, decode_content=False)
-                        if not block:
-                            break
                         fh.write(block)
                         if digest is not None:
                             digest.update(block)
                         received += len(block)
                         if w is not None:
                             w.bytes_done = received
+                if self.stop.is_set():  # a read ended by close_downloads() looks like an early end
+                    raise _Stopped
                 if expected is not None and received != expected:
-                    raise _Truncated(f"received {received} of {expected} bytes")
+                    raise TruncatedDocument(f"received {received} of {expected} bytes")
                 compression = "gzip" if (doc.get("compressionAlgorithm") or "").upper() == "GZIP" else None
                 if response.headers.get("Content-Encoding", "").lower() == "gzip":
                     compression = "gzip"
                 if compression == "gzip":
                     with open(tmp, "rb") as check:
                         if check.read(2) != b"\x1f\x8b":
-                            raise _Truncated("the body is not gzip data")
+                            raise TruncatedDocument("the body is not gzip data")
                 info = {
                     "report_id": w.report_id if w is not None else None,
                     "document_id": doc_id,
@@ -403,24 +547,31 @@ class _Run:
                 }
                 ok = True
                 return tmp, info
-            except _Truncated as exc:
+            except TruncatedDocument as exc:
                 last_error = exc
                 logger.info("download of %s incomplete (%s); retrying", doc_id, exc)
-            except _Stopped:
-                raise
-            except Exception as exc:  # urllib3 ProtocolError / IncompleteRead / reset connection
-                if not _is_transport_error(exc):
-                    raise
+            except (_Stopped, DownloadStalledError):
+                raise  # a stall already spent its deadline: not retried
+            except TransportError as exc:  # the connection broke off or was reset
+                if self.stop.is_set():
+                    raise _Stopped from None
                 last_error = exc
                 logger.info("download of %s broke off (%s); retrying", doc_id, type(exc).__name__)
             finally:
+                self._untrack(response)
                 response.close()
                 if not ok:
                     _unlink(tmp)
         msg = f"could not download report document {doc_id} after {MAX_DOWNLOAD_ATTEMPTS} attempts: {last_error}"
         raise TransportError(msg)
 
-    def download_and_parse(self, w: _Window, rid: str, doc_id: str, entry: CacheEntry | None) -> pd.DataFrame:
+    def download_and_parse(self, w: _Window, rid: str, doc_id: str, entry: CacheEntry | None, *,
+                           verify: str | None = None) -> pd.DataFrame:
+        """Download, parse and (with ``entry``) cache a document.
+
+        ``verify`` (see :meth:`verify_mode`) checks the document's echoed options before
+        anything is cached; a mismatch raises :class:`_Rejected`.
+        """
         tmpdir = None if entry is not None else tempfile.TemporaryDirectory(prefix="amzv-")
         try:
             for attempt in range(MAX_DOWNLOAD_ATTEMPTS):
@@ -428,7 +579,11 @@ class _Run:
                 info["report_id"] = rid
                 try:
                     frame = self.parse(path, info)
-                except _Truncated as exc:
+                    if verify is not None:
+                        problem = self.specification_mismatch(path, info, w, strict=verify == "strict")
+                        if problem is not None:
+                            raise _Rejected(rid, problem)
+                except TruncatedDocument as exc:
                     # A body that looked complete but whose gzip stream is cut: fetch again.
                     _unlink(path)
                     if attempt + 1 >= MAX_DOWNLOAD_ATTEMPTS:
@@ -437,6 +592,8 @@ class _Run:
                     logger.info("document %s is truncated (%s); downloading again", doc_id, exc)
                     continue
                 except BaseException:
+                    # ParseError / DocumentTooLargeError are about the document, not the transfer:
+                    # not retried.
                     _unlink(path)
                     raise
                 if entry is not None:
@@ -453,25 +610,96 @@ class _Run:
             if tmpdir is not None:
                 tmpdir.cleanup()
 
+    def specification_mismatch(self, path: Path, info: Mapping[str, Any], w: _Window, *,
+                               strict: bool) -> str | None:
+        """Why the document's ``reportSpecification`` is not this window's request, or None."""
+        spec = read_specification(path, info)
+        options = spec.get("reportOptions") if isinstance(spec, Mapping) else None
+        if not isinstance(options, Mapping):
+            return "its document does not echo the reportOptions it was made with" if strict else None
+        if spec.get("reportType") not in (None, self.rt.name):
+            return f"its document is a {spec.get('reportType')!r} report"
+        return _options_mismatch(w.options, options)
+
     # -- parse -------------------------------------------------------------------------------
 
     def parse(self, path: Path, info: Mapping[str, Any]) -> pd.DataFrame:
         return parse_document(path, info, self.rt, section=self.plan.section, quotechar=self.plan.quotechar,
-                              default_encoding=self.default_encoding)
+                              default_encoding=self.default_encoding, limits=self.limits)
+
+    @property
+    def limits(self) -> DocumentLimits | None:
+        return getattr(self.client, "document_limits", None)
 
 
-class _Truncated(Exception):
-    """A downloaded body is incomplete."""
+class _Rejected(Exception):
+    """A report found for a window (adopted or recorded) is not the one asked for."""
+
+    def __init__(self, report_id: str, reason: str, *, quiet: bool = False) -> None:
+        super().__init__(f"report {report_id}: {reason}")
+        self.report_id = report_id
+        self.reason = reason
+        self.quiet = quiet
 
 
-def _is_transport_error(exc: BaseException) -> bool:
-    import requests
+#: processingStatus values of the reports model.
+_STATUSES = frozenset({"IN_QUEUE", "IN_PROGRESS", "DONE", "FATAL", "CANCELLED"})
 
+
+def _check_report_answer(report: Any, report_id: str) -> str:
+    """The processingStatus of a getReport answer, or a ParseError saying what is wrong."""
+    where = f"the getReport answer for report {report_id}"
+    if not isinstance(report, Mapping):
+        raise ParseError(f"{where} is not a JSON object (got {type(report).__name__})")
+    got = report.get("reportId")
+    if got is None:
+        raise ParseError(f"{where} has no reportId")
+    if str(got) != report_id:
+        shown = repr(got) if len(repr(got)) <= 80 else repr(got)[:77] + "..."
+        raise ParseError(f"{where} describes another report ({shown})")
+    status = report.get("processingStatus")
+    if status is None:
+        raise ParseError(f"{where} has no processingStatus")
+    if not isinstance(status, str):
+        raise ParseError(f"{where} has a processingStatus that is not a string: {status!r}"[:300])
+    if status not in _STATUSES:
+        shown = status if len(status) <= 40 else status[:37] + "..."
+        raise ParseError(f"{where} has an unknown processingStatus {shown!r}; expected one of "
+                         f"{', '.join(sorted(_STATUSES))}")
+    return status
+
+
+def _option_equal(sent: str, echoed: Any) -> bool:
+    if not isinstance(echoed, (str, int, float)) or isinstance(echoed, bool):
+        return False
+    a, b = str(sent).strip(), str(echoed).strip()
+    if a.casefold() == b.casefold():
+        return True
+    # Date-time options may come back in another spelling (".000Z", "+00:00").
+    return any(c.isdigit() for c in a) and "-" in a and _same_time(a, b)
+
+
+def _options_mismatch(sent: Mapping[str, str], echoed: Mapping[str, Any]) -> str | None:
+    """What differs between the options sent and a document's echo of them, or None.
+
+    Every option sent (registry defaults included) must come back equal. Echoed options
+    that were not sent are not compared: Amazon echoes defaults of its own (the real-time
+    sales report's ``currencyCode``), which this library cannot predict.
+    """
+    for name, value in sent.items():
+        if name not in echoed:
+            return f"its document does not echo reportOptions.{name}"
+        if not _option_equal(value, echoed[name]):
+            return f"it was made with {name}={str(echoed[name])[:60]!r}, not {value!r}"
+    return None
+
+
+def _close_download(download: Any) -> None:
+    """Close a download from another thread so that a read blocked in it returns."""
     try:
-        from urllib3.exceptions import HTTPError as Urllib3Error
-    except ImportError:  # pragma: no cover
-        Urllib3Error = ()  # type: ignore[assignment,misc]
-    return isinstance(exc, (requests.RequestException, Urllib3Error, ConnectionError, TimeoutError))
+        download.close()
+    except Exception as exc:  # closing is best effort: the worker notices the stop either way
+        logger.debug("closing a download failed: %s", exc)
 
 
 def _unlink(path: Path) -> None:
@@ -479,18 +707,6 @@ def _unlink(path: Path) -> None:
         os.unlink(path)
     except (FileNotFoundError, TypeError):
         pass
-
-
-def _gunzip_checked(data: bytes) -> bytes:
-    """Decompress a whole gzip document, refusing a truncated stream."""
-    d = zlib.decompressobj(31)
-    try:
-        out = d.decompress(data) + d.flush()
-    except zlib.error as exc:
-        raise _Truncated(f"corrupt gzip stream ({exc})") from None
-    if not d.eof:
-        raise _Truncated("the gzip stream ends before its end marker")
-    return out
 
 
 def _done_reusable(created: _dt.datetime | None, final_at: _dt.datetime | None) -> bool:
@@ -507,44 +723,6 @@ def _empty_frame(rt: ReportType, section: str | None) -> pd.DataFrame:
         return rt.empty_frame(section)
     except ConfigurationError:
         return pd.DataFrame()
-
-
-def parse_document(
-    path: Path,
-    info: Mapping[str, Any],
-    rt: ReportType,
-    *,
-    section: str | None,
-    quotechar: str | None,
-    default_encoding: str,
-) -> pd.DataFrame:
-    """Parse a stored document (gzip or plain) by its report type's format."""
-    parse = _parse
-    gz = info.get("compression") == "gzip"
-    fmt = rt.format
-    if fmt not in ("json", "tsv"):
-        import gzip
-
-        with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
-            try:
-                head = fh.read(4096)
-            except (EOFError, OSError, zlib.error) as exc:
-                raise _Truncated(str(exc)) from None
-        fmt = parse.sniff_format(head)
-    if fmt == "json":
-        data = Path(path).read_bytes()
-        if gz:
-            data = _gunzip_checked(data)
-        return parse.parse_vendor_json(data, report_type=rt, section=section)
-    encoding = parse.charset_from_content_type(info.get("content_type")) or default_encoding
-    try:
-        return parse.parse_flat_file(os.fspath(path), quotechar=quotechar, encoding=encoding,
-                                     dtypes=rt.flat_file_dtypes() or None, compression="gzip" if gz else None)
-    except OSError as exc:
-        # pyarrow checks the gzip stream as it reads: a cut stream is a truncated download.
-        if "truncated" in str(exc).lower() or "compressed" in str(exc).lower():
-            raise _Truncated(str(exc)) from None
-        raise
 
 
 # --------------------------------------------------------------------------------------------
@@ -654,6 +832,8 @@ def _drive(
         raise KeyboardInterrupt(f"stopped waiting for {run.rt.name}; " + _resume_hint(run, ids)) from None
     finally:
         run.stop.set()
+        # Workers blocked in a download read return once it is closed; waits use stop.wait.
+        run.close_downloads()
         pool.shutdown(wait=False, cancel_futures=True)
         progress.close()
         for message, category in run.pending_warnings:
@@ -686,12 +866,12 @@ def _from_cache(run: _Run, w: _Window) -> pd.DataFrame | None:
             entry.verify_document()
             path = entry.document_path
             frame = parse_document(path, meta, run.rt, section=run.plan.section, quotechar=run.plan.quotechar,
-                                   default_encoding=run.default_encoding)
+                                   default_encoding=run.default_encoding, limits=run.limits)
             try:
                 entry.write_frame(run.variant, frame)
             except Exception as exc:  # pragma: no cover - Arrow cannot hold the frame
                 logger.warning("could not cache the parsed frame: %s", exc)
-    except (CacheIntegrityError, _Truncated) as exc:
+    except (CacheIntegrityError, TruncatedDocument) as exc:
         entry.delete()
         warnings.warn(f"cached {run.rt.name} document for {w.label_start} → {w.label_end} was corrupt ({exc}); "
                       "it was deleted and will be downloaded again", StaleCacheWarning, stacklevel=3)

@@ -77,9 +77,10 @@ class AmzvAccessor:
         client : Client, optional
             Default: :func:`amzv_pandas.get_default_client`.
         cache_ttl : timedelta or None, default 7 days
-            Reuse cached rows younger than this; ``None``: forever.
+            Reuse cached rows younger than this (``timedelta(0)``: never); ``None``: forever.
         use_cache : bool, default True
-            ``False`` fetches every ASIN again (and refreshes the caches).
+            ``False`` fetches every ASIN again (and refreshes the caches). Only ``True`` or
+            ``False``: ``"no"`` is refused rather than read as true.
         progress_bar_type : {"auto", "tqdm", "tqdm_notebook", None}, default "auto"
             Bar over the fetch batches.
 
@@ -91,17 +92,27 @@ class AmzvAccessor:
             the frame already has gets the suffix ``"_catalog"``).
         """
         from . import catalog
+        from ._progress import validate_progress_bar_type
+        from ._validate import check_bool, check_writable_dir
 
         df = self._obj
-        if asin_col not in df.columns:
-            msg = f"asin_col={asin_col!r} is not a column of the frame; columns are {list(map(str, df.columns))}"
+        try:
+            present = asin_col in df.columns
+        except TypeError:  # an unhashable label (a list...) is no column either
+            present = False
+        if not present:
+            msg = f"asin_col={asin_col!r:.80} is not a column of the frame; columns are {list(map(str, df.columns))}"
             raise ConfigurationError(msg, parameter="asin_col", value=asin_col, allowed=list(map(str, df.columns)))
         sections = catalog._normalize_included_data(included_data)
         marketplace = catalog._single_marketplace(marketplace)
-        if cache_ttl is not None and not isinstance(cache_ttl, timedelta):
-            msg = f"cache_ttl={cache_ttl!r} is not allowed; use a datetime.timedelta or None"
-            raise ConfigurationError(msg, parameter="cache_ttl", value=cache_ttl, allowed="timedelta or None")
+        if cache_ttl is not None and (not isinstance(cache_ttl, timedelta) or cache_ttl < timedelta(0)):
+            msg = f"cache_ttl={cache_ttl!r:.80} is not allowed; use a datetime.timedelta >= 0 or None"
+            raise ConfigurationError(msg, parameter="cache_ttl", value=cache_ttl, allowed="timedelta >= 0 or None")
+        use_cache = check_bool(use_cache, "use_cache")
+        validate_progress_bar_type(progress_bar_type)
         client, mp = catalog._resolve(client, marketplace)
+        # The rows fetched are written under the cache dir (also with use_cache=False): check it first.
+        check_writable_dir(client.cache_dir, "cache_dir")
 
         keys = df[asin_col].map(lambda v: None if catalog._is_missing(v) else (str(v).strip() or None))
         wanted = list(dict.fromkeys(k for k in keys if k is not None))

@@ -8,6 +8,7 @@ requests-oauthlib and ends with a refresh token saved to a profile.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import logging
@@ -16,7 +17,7 @@ import threading
 import time
 import webbrowser
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import parse_qs, urlparse
 
 from .exceptions import AuthError, ConfigurationError
@@ -115,8 +116,20 @@ class Credentials:
         return hashlib.sha256(self.refresh_token.encode()).hexdigest()[:16]
 
 
-def _lwa_error(status: int | None, error: str | None, description: str | None) -> AuthError:
-    """An AuthError that says which part of the credentials failed, without showing any."""
+def _lwa_error(status: int | None, error: str | None, description: str | None,
+               known: Iterable[str | None] = ()) -> AuthError:
+    """An AuthError that says which part of the credentials failed, without showing any.
+
+    LWA's ``error``/``error_description`` may echo what was sent (the form with the
+    client secret and refresh token): every ``known`` secret, and anything shaped like
+    one, is redacted from them.
+    """
+    from .client import redact_secrets
+
+    known = list(known)
+    error = redact_secrets(error, known) if isinstance(error, str) else (None if error is None else str(error))
+    description = (redact_secrets(description, known) if isinstance(description, str)
+                   else (None if description is None else redact_secrets(str(description), known)))
     part = None
     if error == "invalid_client":
         part = "client_id/client_secret"
@@ -171,6 +184,8 @@ class TokenManager:
         self._lock = threading.Lock()
         self._token: str | None = None
         self._expires_at = 0.0
+        # Replaced tokens, kept only so error texts echoing one can be redacted.
+        self._previous: collections.deque[str] = collections.deque(maxlen=4)
         self.refreshes = 0
 
     def __repr__(self) -> str:
@@ -189,10 +204,19 @@ class TokenManager:
                 self._refresh()
             return self._token  # type: ignore[return-value]
 
+    def known_secrets(self) -> list[str]:
+        """The client secret, the refresh token and the current and recent access tokens
+        (what :func:`~amzv_pandas.client.redact_secrets` must never let through)."""
+        # No lock: _refresh calls this while holding it. tuple() copies the deque in one step.
+        current = self._token
+        return [self.credentials.client_secret, self.credentials.refresh_token,
+                *([current] if current else []), *tuple(self._previous)]
+
     def invalidate(self, token: str) -> None:
         """Forget ``token`` (after Amazon said it expired) unless it was already replaced."""
         with self._lock:
             if self._token == token:
+                self._previous.append(token)
                 self._token = None
                 self._expires_at = 0.0
 
@@ -204,31 +228,46 @@ class TokenManager:
         )
         started = self._clock()
         response = self._post(self.token_url, data=body)
-        token = parse_token_response(response)
+        token = parse_token_response(response, known=self.known_secrets())
+        try:
+            lifetime = float(token.get("expires_in", 3600))
+        except (TypeError, ValueError):
+            lifetime = float("nan")
+        if not isinstance(token.get("access_token"), str) or not lifetime > 0:
+            raise AuthError("the token endpoint answered without a usable access_token/expires_in",
+                            status_code=response.status_code)
+        if self._token is not None:
+            self._previous.append(self._token)
         self._token = token["access_token"]
-        self._expires_at = started + float(token.get("expires_in", 3600))
+        self._expires_at = started + lifetime
         self.refreshes += 1
         logger.debug("LWA access token refreshed (expires in %ss)", token.get("expires_in"))
 
 
-def parse_token_response(response: "requests.Response") -> dict[str, Any]:
-    """Parse an LWA token response with oauthlib; map errors to :class:`AuthError`."""
+def parse_token_response(response: "requests.Response", *, known: Iterable[str | None] = ()) -> dict[str, Any]:
+    """Parse an LWA token response with oauthlib; map errors to :class:`AuthError`.
+
+    ``known`` secrets are redacted from any error text the endpoint sent back.
+    """
     from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
 
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
-        msg = f"the token endpoint answered HTTP {response.status_code} without a JSON body"
+        msg = f"the token endpoint answered HTTP {response.status_code} without a JSON object"
         raise AuthError(msg, status_code=response.status_code)
     if "error" in data or response.status_code >= 400:
-        raise _lwa_error(response.status_code, data.get("error"), data.get("error_description"))
+        raise _lwa_error(response.status_code, data.get("error"), data.get("error_description"), known)
     try:
         # oauthlib validates the token response (token_type, access_token...).
         return dict(WebApplicationClient("").parse_request_body_response(response.text))
     except OAuth2Error as exc:
-        raise _lwa_error(response.status_code, exc.error, exc.description) from None
+        raise _lwa_error(response.status_code, exc.error, exc.description, known) from None
+    except (ValueError, TypeError):  # e.g. an expires_in that is not a number
+        raise AuthError(f"the token endpoint answered HTTP {response.status_code} with a malformed token",
+                        status_code=response.status_code) from None
 
 
 def _is_loopback(url: str) -> bool:
@@ -340,6 +379,7 @@ def authorize(
     market = get_marketplace(marketplace)
     token_url = token_url or os.environ.get("AMZV_TOKEN_URL") or LWA_TOKEN_URL
     oauth = OAuth2Session(client_id, redirect_uri=redirect_uri)
+    oauth.max_redirects = 0  # the exchange posts the client secret: never to a redirect's host
     import secrets
 
     state = secrets.token_urlsafe(24)
@@ -369,7 +409,8 @@ def authorize(
             error = getattr(exc, "error", None)
             if error is None:
                 raise AuthError(f"the authorization-code exchange failed: {type(exc).__name__}") from None
-            raise _lwa_error(getattr(exc, "status_code", None), error, getattr(exc, "description", None)) from None
+            raise _lwa_error(getattr(exc, "status_code", None), error, getattr(exc, "description", None),
+                             (client_secret, code)) from None
     creds = Credentials(client_id, client_secret, token["refresh_token"])
     if save:
         selling_partner_id = (query.get("selling_partner_id") or [None])[0]

@@ -132,6 +132,7 @@ import concurrent.futures as cf
 import contextlib
 import datetime as _dt
 import html
+import math
 import os
 import re
 import socket
@@ -204,6 +205,8 @@ MAX_IN_FLIGHT = 4
 # --------------------------------------------------------------------------- #
 
 
+#: Longest budget accepted (a year); beyond, timedelta overflows and None ("no limit") is meant.
+_MAX_BUDGET_S = 366 * 86400
 _BUDGET_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.I)
 
 
@@ -214,10 +217,17 @@ def _parse_budget(budget: Any) -> _dt.timedelta | None:
     if isinstance(budget, _dt.timedelta):
         value = budget
     elif isinstance(budget, (int, float)) and not isinstance(budget, bool):
+        if not math.isfinite(budget) or abs(budget) > _MAX_BUDGET_S:
+            msg = f"budget={budget!r} is not a usable number of seconds; use None for no limit"
+            raise ConfigurationError(msg, parameter="budget", value=budget, allowed=f"0 < seconds <= {_MAX_BUDGET_S}")
         value = _dt.timedelta(seconds=float(budget))
     elif isinstance(budget, str) and re.fullmatch(r"\s*(?:\d+(?:\.\d+)?\s*[dhms]\s*)+", budget, re.I):
         unit = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-        value = _dt.timedelta(seconds=sum(float(n) * unit[u.lower()] for n, u in _BUDGET_RE.findall(budget)))
+        seconds = sum(float(n) * unit[u.lower()] for n, u in _BUDGET_RE.findall(budget))
+        if seconds > _MAX_BUDGET_S:
+            msg = f"budget={budget!r} is longer than {_MAX_BUDGET_S // 86400} days; use None for no limit"
+            raise ConfigurationError(msg, parameter="budget", value=budget, allowed=f"0 < seconds <= {_MAX_BUDGET_S}")
+        value = _dt.timedelta(seconds=seconds)
     else:
         msg = f"budget={budget!r} is not a duration; use a timedelta, seconds, or text like '2h', '1h30m', '45m'"
         raise ConfigurationError(msg, parameter="budget", value=budget, allowed="timedelta, seconds, '2h'")
@@ -292,7 +302,7 @@ _poll_interval: float | None = None
 
 
 def _fetch_window(report_type: str, start: _dt.date, end: _dt.date, *, marketplace: str,
-                  report_options: Mapping[str, str], client: Any) -> pd.DataFrame:
+                  report_options: Mapping[str, str], client: Any, allow_unknown: bool = False) -> pd.DataFrame:
     """One report for ``start`` → ``end``; raises ReportCancelledError for CANCELLED.
 
     The dataset is the sync's store, so the report cache is not used (no second copy).
@@ -301,7 +311,7 @@ def _fetch_window(report_type: str, start: _dt.date, end: _dt.date, *, marketpla
 
     return read_report(report_type, start, end, marketplace=marketplace, report_options=dict(report_options),
                        cache=False, progress_bar_type=None, on_cancelled="raise", poll_interval=_poll_interval,
-                       client=client)
+                       allow_unknown=allow_unknown, client=client)
 
 
 # --------------------------------------------------------------------------- #
@@ -419,16 +429,20 @@ def sync(
     progress_bar_type: Any = "auto",
     client: "Client | None" = None,
     today: DateLike | None = None,
+    allow_unknown: bool = False,
 ) -> SyncResult:
     """Bring a Parquet dataset of ``report_type`` up to date, newest days first.
 
     Parameters
     ----------
     report_type : str
-        A date-ranged report type, e.g. ``"GET_VENDOR_SALES_REPORT"``.
+        A date-ranged report type, e.g. ``"GET_VENDOR_SALES_REPORT"``; one the registry does
+        not know is refused unless ``allow_unknown=True``.
     path : str or path-like
         Dataset directory (created if missing), Hive-partitioned by
-        ``marketplace_id`` and ``day``; its ``_amzv_sync`` folder holds the state.
+        ``marketplace_id`` and ``day``; its ``_amzv_sync`` folder holds the state. Checked
+        before any call: it must be (or be creatable as) a writable directory, as must the
+        client's ``cache_dir`` (the in-flight index of the reports).
     start : DateLike
         Oldest day of the historical backfill (``"2024-01-01"``, ``"today-365"``...).
     end : DateLike, default "yesterday"
@@ -448,6 +462,8 @@ def sync(
         The date "today" means (default: today in the marketplace's time zone,
         the vendor's reporting day); also the clock of the publication lag
         (midnight of that day).
+    allow_unknown : bool, default False
+        Sync a report type the registry does not list (see :func:`~amzv_pandas.read_report`).
 
     Returns
     -------
@@ -461,7 +477,10 @@ def sync(
         A window failed because the options are wrong (category ``"options"``);
         it is recorded in the state and history first.
     ConfigurationError
-        Bad arguments, or a report type without a date range.
+        Bad arguments, or a report type without a date range, before any call:
+        :class:`~amzv_pandas.exceptions.UnknownReportTypeError` for a name not in the
+        registry, :class:`~amzv_pandas.exceptions.CachePathError` for a ``path`` (or
+        ``cache_dir``) that is a file, not writable, or has a NUL or over-long component.
 
     See Also
     --------
@@ -469,21 +488,33 @@ def sync(
     sync_history : one row per run.
     """
     from ._progress import get_progress_bar, validate_progress_bar_type
+    from ._validate import check_bool, check_mapping_of_str, check_writable_dir
     from .client import resolve_client
-    from .report_registry import get_report_type
+    from .report_registry import resolve_report_type
 
     t0 = _monotonic()
     started = _utcnow()
+    allow_unknown = check_bool(allow_unknown, "allow_unknown")
+    rt = resolve_report_type(report_type, allow_unknown=allow_unknown)
+    root = check_writable_dir(path, "path")
     validate_progress_bar_type(progress_bar_type)
     limit = _parse_budget(budget)
-    rt = get_report_type(report_type)
     if rt.date_range not in ("day", "datetime"):
         msg = (f"{rt.name} has no day-by-day date range (date_range={rt.date_range!r}); sync needs a report "
                "whose rows belong to days, such as GET_VENDOR_SALES_REPORT")
         raise ConfigurationError(msg, parameter="report_type", value=rt.name)
-    options = rt.validate_options(report_options)
+    options = rt.validate_options(check_mapping_of_str(report_options, "report_options",
+                                                       allowed_keys=rt.option_names))
     client = resolve_client(client)
+    from .marketplaces import Marketplace
+
+    if marketplace is not None and not isinstance(marketplace, (str, Marketplace)):
+        msg = (f"marketplace={marketplace!r:.80}: sync keeps one marketplace per dataset; give one country code "
+               "or marketplace id (and one path per marketplace)")
+        raise ConfigurationError(msg, parameter="marketplace", value=marketplace, allowed="one marketplace")
     mp = client.resolve_marketplace(marketplace)
+    # read_report writes its in-flight index there (even with cache=False): refuse a bad one before any call.
+    check_writable_dir(client.cache_dir, "cache_dir")
     identity = {"report_type": rt.name, "marketplace_id": mp.marketplace_id, "report_options": options}
     key = _identity_key(identity)
     period, max_units = _window_shape(rt, options)
@@ -504,7 +535,6 @@ def sync(
     final_units = [u for u in units if u[1] <= last_final]
     pending_days = sum((u[1] - u[0]).days + 1 for u in units if u[1] > last_final)
 
-    root = Path(path)
     meta = root / META_DIR
     meta.mkdir(parents=True, exist_ok=True)
     run_id = uuid.uuid4().hex[:12]
@@ -564,9 +594,10 @@ def sync(
                 if bar is not None and hasattr(bar, "set_postfix_str"):
                     bar.set_postfix_str(f"{nxt[0]} → {nxt[1]}")
                 assert pool is not None
+                extra = {} if rt.known else {"allow_unknown": True}
                 queued.append((*nxt, pool.submit(_fetch_window, rt.name, nxt[0], nxt[1],
                                                  marketplace=mp.marketplace_id, report_options=options,
-                                                 client=client)))
+                                                 client=client, **extra)))
 
         wait_for_in_flight = False
         try:
@@ -707,9 +738,20 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
     -------
     pandas.DataFrame
         The report's columns and dtypes as :func:`~amzv_pandas.read_report`
-        returns them; ``df.attrs["amzv"]`` describes the sync.
+        returns them (no row when no synced day falls in the range);
+        ``df.attrs["amzv"]`` describes the sync.
+
+    Raises
+    ------
+    SyncError
+        ``path`` was never synced (it does not exist, or holds neither a sync state nor
+        day partitions), as :func:`sync_history` does.
+    CachePathError
+        ``path`` is a file, unreadable, or has a NUL or over-long component.
     """
-    return _read_dataset(path, start, end, today)
+    from ._validate import check_readable_dir
+
+    return _read_dataset(check_readable_dir(path, "path"), start, end, today)
 
 
 def sync_history(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -721,8 +763,18 @@ def sync_history(path: str | os.PathLike[str]) -> pd.DataFrame:
     ``windows_failed``, ``days_added``, ``days_remaining``, ``rows_added``, ``calls`` (total
     API calls), ``failures`` (list of ``{start, end, category, reason}`` with Amazon's
     messages), ``message`` (the error that stopped the run), plus the run's parameters.
+
+    Raises
+    ------
+    SyncError
+        ``path`` was never synced (no ``_amzv_sync`` folder), as :func:`read_synced` does:
+        a mistyped path must not look like a dataset without runs.
+    CachePathError
+        ``path`` is a file, unreadable, or has a NUL or over-long component.
     """
-    return _history_frame(path)
+    from ._validate import check_readable_dir
+
+    return _history_frame(check_readable_dir(path, "path"))
 
 
 # --------------------------------------------------------------------------- #

@@ -20,8 +20,14 @@ Every file is written to a temporary file in the same directory and moved into p
 looks complete. The document's sha256 is verified whenever it is read; a document that
 fails is deleted and the caller fetches it again (with a
 :class:`~amzv_pandas.exceptions.StaleCacheWarning`). The derived frame is a Parquet file
-(lz4), checked by its recorded size and every page's CRC; a damaged frame is rebuilt
-from the verified document without any API call.
+(lz4), checked by its recorded size and BLAKE2b digest (page CRCs do not cover the footer:
+schema, column names, pandas metadata) and every page's CRC; a damaged frame, or one
+written before digests were recorded, is rebuilt from the verified document without any
+API call. The sidecar carries a digest of its own content: a sidecar that is not valid
+JSON, has the wrong shape or fails its digest discards the entry (it is downloaded again).
+
+Leftover temp files of a killed process are removed on the next write to their entry, and
+:meth:`ReportCache.lock` gives an inter-process lock per key (``locks/<key16>.lock``).
 """
 
 from __future__ import annotations
@@ -35,7 +41,9 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
@@ -45,7 +53,7 @@ import pyarrow.parquet as pq
 
 from . import _version
 from ._atomic import atomic_write
-from .exceptions import CacheIntegrityError, ConfigurationError, StaleCacheWarning
+from .exceptions import CacheIntegrityError, ConfigurationError, ReportTimeout, StaleCacheWarning
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,8 +86,7 @@ _META = "meta.json"
 _HASH_CHUNK = 1 << 20
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
+def _file_digest(path: Path, digest: Any) -> str:
     with open(path, "rb") as fh:
         while True:
             block = fh.read(_HASH_CHUNK)
@@ -87,6 +94,86 @@ def _sha256_file(path: Path) -> str:
                 break
             digest.update(block)
     return digest.hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    return _file_digest(path, hashlib.sha256())
+
+
+def _blake2b_file(path: Path) -> str:
+    return _file_digest(path, hashlib.blake2b(digest_size=32))
+
+
+#: Temp files of an entry (downloads, expanded JSON, atomic writes) older than this were left
+#: by a killed process: a live download writes at least every minute.
+STALE_TEMP_SECONDS = 600.0
+_TEMP_PATTERNS = (".download-*", ".expand-*", ".tmp-*")
+_META_DIGEST = "meta_digest"
+
+
+def _meta_digest(meta: Mapping[str, Any]) -> str:
+    """BLAKE2b of the sidecar's canonical JSON (without the digest itself)."""
+    body = {k: v for k, v in meta.items() if k != _META_DIGEST}
+    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(raw.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _meta_problem(meta: Any) -> str | None:
+    """Why a loaded sidecar cannot be trusted, or ``None`` when it is sound.
+
+    Sidecars carry a digest of their own content (a flipped bit that still parses is
+    caught); sidecars written before the digest existed are checked for shape only.
+    """
+    if not isinstance(meta, dict):
+        return f"is not a JSON object but {type(meta).__name__}"
+    if _META_DIGEST in meta and meta[_META_DIGEST] != _meta_digest(meta):
+        return "fails its own digest"
+    key = meta.get("key")
+    if not isinstance(key, dict) or not isinstance(key.get("marketplace_ids"), list) or not all(
+            isinstance(key.get(k), str) for k in ("region", "account", "report_type")):
+        return "has no valid key"
+    if not isinstance(meta.get("sha256"), str) or not _is_count(meta.get("size")):
+        return "has no valid sha256/size of the document"
+    if meta.get("compression") not in (None, "gzip"):
+        return f"names an unknown compression {meta.get('compression')!r}"
+    if not all(meta.get(k) is None or isinstance(meta.get(k), str)
+               for k in ("content_type", "report_id", "document_id", "fetched_at")):
+        return "has fields of the wrong type"
+    frames = meta.get("frames", {})
+    if not isinstance(frames, dict) or not all(
+            isinstance(v, dict) and _is_count(v.get("size")) for v in frames.values()):
+        return "has an invalid frames record"
+    return None
+
+
+def _write_meta(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """Write the sidecar with its own digest; returns what was written."""
+    meta = {k: v for k, v in meta.items() if k != _META_DIGEST}
+    # Round-trip first so the digest covers exactly what a reader will load.
+    meta = json.loads(json.dumps(meta, default=str))
+    meta[_META_DIGEST] = _meta_digest(meta)
+    atomic_write_json(path, meta)
+    return meta
+
+
+def _load_meta(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """``(meta, None)``, ``(None, problem)`` for a corrupt sidecar, ``(None, None)`` when absent."""
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return None, None
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"cannot be read ({type(exc).__name__})"
+    try:
+        meta = json.loads(text)
+    except (ValueError, RecursionError):
+        return None, "is not valid JSON"
+    problem = _meta_problem(meta)
+    return (None, problem) if problem else (meta, None)
 
 
 def _label(value: str | None) -> str:
@@ -221,14 +308,19 @@ class CacheEntry:
     # -- reading ---------------------------------------------------------------------------
 
     def meta(self) -> dict[str, Any] | None:
-        """The sidecar, or ``None`` when the entry is absent or incomplete."""
+        """The sidecar, or ``None`` when the entry is absent or incomplete.
+
+        A corrupt sidecar (not JSON, wrong shapes, failing its own digest) discards the
+        entry with a :class:`StaleCacheWarning`: the document is then downloaded again.
+        """
         if self._meta is None:
-            try:
-                self._meta = json.loads(self.meta_path.read_text("utf-8"))
-            except FileNotFoundError:
+            meta, problem = _load_meta(self.meta_path)
+            if problem is not None:
+                self.delete()
+                warnings.warn(f"cache sidecar {self.meta_path} {problem}; the entry was deleted and will be "
+                              "downloaded again", StaleCacheWarning, stacklevel=3)
                 return None
-            except (OSError, ValueError):
-                return None
+            self._meta = meta
         return self._meta
 
     def exists(self) -> bool:
@@ -264,10 +356,12 @@ class CacheEntry:
         """The cached parsed frame of ``variant``, or ``None`` when there is none (yet).
 
         The frame is a Parquet file (lz4): reloading it skips the download, the gunzip,
-        the transcoding and the CSV parse. It is checked by its recorded size and by every
-        page's CRC as it is read; the document it derives from is checked by size here and
-        by sha256 whenever it is read (:meth:`verify_document`). A frame that fails is
-        deleted with a :class:`StaleCacheWarning`; the caller re-parses the cached document.
+        the transcoding and the CSV parse. It is checked by its recorded size and BLAKE2b
+        digest, and by every page's CRC as it is read; the document it derives from is
+        checked by size here and by sha256 whenever it is read (:meth:`verify_document`). A
+        frame that fails is deleted with a :class:`StaleCacheWarning`; a frame without a
+        recorded digest (an older version's) is deleted silently; either way ``None`` is
+        returned and the caller re-parses the cached document.
 
         Raises
         ------
@@ -284,14 +378,28 @@ class CacheEntry:
         path = self.frame_path(variant)
         if not info or not path.exists():
             return None
+        expected = info.get("blake2b")
+        if not isinstance(expected, str):
+            # Written by a version that kept no digest: unverifiable, so rebuilt (and rewritten with one).
+            logger.debug("cached frame %s has no recorded digest; rebuilding it", path)
+            _unlink(path)
+            return None
         problem = None
         try:
-            if path.stat().st_size != info.get("size"):
-                problem = "has the wrong size"
-            else:
-                table = pq.read_table(str(path), page_checksum_verification=True)
-                frame = table.to_pandas(split_blocks=True)
-                del table
+            # One mapping of one inode: the bytes hashed are the bytes decoded, even if the
+            # file is replaced meanwhile. Page CRCs do not cover the footer (schema, names,
+            # pandas metadata): the digest does.
+            with pa.memory_map(str(path), "r") as mm:
+                buf = mm.read_buffer()
+                if len(buf) != info.get("size"):
+                    problem = "has the wrong size"
+                elif hashlib.blake2b(memoryview(buf), digest_size=32).hexdigest() != expected:
+                    problem = "fails its digest"
+                else:
+                    table = pq.read_table(pa.BufferReader(buf), page_checksum_verification=True)
+                    frame = table.to_pandas(split_blocks=True)
+                    del table
+                del buf
         except Exception as exc:  # unreadable: the footer or the buffers are damaged
             problem = f"failed verification ({type(exc).__name__}: {exc})"
         if problem is not None:
@@ -304,10 +412,29 @@ class CacheEntry:
     # -- writing ---------------------------------------------------------------------------
 
     def temp_document(self) -> tuple[Any, Path]:
-        """An open binary temp file next to the document (for streaming a download into)."""
+        """An open binary temp file next to the document (for streaming a download into).
+
+        Temp files of this entry not modified for :data:`STALE_TEMP_SECONDS` (left by a
+        killed process) are removed first.
+        """
         self.path.mkdir(parents=True, exist_ok=True)
+        self.remove_stale_temp_files()
         fd, tmp = tempfile.mkstemp(prefix=".download-", suffix=".gz", dir=self.path)
         return os.fdopen(fd, "wb"), Path(tmp)
+
+    def remove_stale_temp_files(self, max_age: float = STALE_TEMP_SECONDS) -> int:
+        """Delete this entry's temp files untouched for ``max_age`` seconds; returns how many."""
+        cutoff = time.time() - max_age
+        removed = 0
+        for pattern in _TEMP_PATTERNS:
+            for tmp in self.path.glob(pattern):
+                try:
+                    if tmp.is_file() and tmp.stat().st_mtime < cutoff:
+                        tmp.unlink()
+                        removed += 1
+                except OSError:  # gone meanwhile, or not ours to remove
+                    continue
+        return removed
 
     def commit_document(self, tmp_path: Path, info: Mapping[str, Any]) -> None:
         """Move a finished download into place, then write the sidecar.
@@ -325,8 +452,7 @@ class CacheEntry:
             "library_version": _version.__version__,
             "frames": {},
         }
-        atomic_write_json(self.meta_path, meta)
-        self._meta = meta
+        self._meta = _write_meta(self.meta_path, meta)
 
     def write_frame(self, variant: str, frame: "pd.DataFrame") -> None:
         """Store the parsed frame of ``variant`` (Parquet, lz4) and record its size."""
@@ -343,11 +469,9 @@ class CacheEntry:
         del table
         size = path.stat().st_size
         frames = dict(meta.get("frames") or {})
-        frames[variant] = {"size": size, "parser_version": PARSER_VERSION, "format": "parquet",
-                           "rows": int(len(frame)), "written_at": _utcnow().isoformat()}
-        meta = {**meta, "frames": frames}
-        atomic_write_json(self.meta_path, meta)
-        self._meta = meta
+        frames[variant] = {"size": size, "blake2b": _blake2b_file(path), "parser_version": PARSER_VERSION,
+                           "format": "parquet", "rows": int(len(frame)), "written_at": _utcnow().isoformat()}
+        self._meta = _write_meta(self.meta_path, {**meta, "frames": frames})
 
     def delete(self) -> None:
         """Remove the entry's folder."""
@@ -363,6 +487,24 @@ class CacheEntry:
             except OSError:
                 pass
         return total
+
+
+@contextmanager
+def _key_lock(path: Path, key: CacheKey, timeout: float | None) -> Iterator[None]:
+    import filelock
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(path), timeout=-1 if timeout is None else max(float(timeout), 0.0))
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        msg = (f"another process has held the cache lock of this {key.report_type} read ({path}) for more "
+               f"than {timeout:g}s")
+        raise ReportTimeout(msg, report_type=key.report_type) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class ReportCache:
@@ -400,15 +542,39 @@ class ReportCache:
             return
         for type_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):
             for folder in sorted(p for p in type_dir.iterdir() if p.is_dir()):
+                meta, _problem = _load_meta(folder / _META)
+                if meta is None:  # absent or corrupt: not an entry (reading it by key discards it)
+                    continue
                 try:
-                    meta = json.loads((folder / _META).read_text("utf-8"))
                     k = meta["key"]
-                    key = CacheKey(k["region"], k["account"], k["report_type"], tuple(k["marketplace_ids"]),
-                                   k.get("start"), k.get("end"), tuple(sorted((k.get("options") or {}).items())),
+                    options = k.get("options") or {}
+                    key = CacheKey(k["region"], k["account"], k["report_type"],
+                                   tuple(str(m) for m in k["marketplace_ids"]),
+                                   k.get("start"), k.get("end"),
+                                   tuple(sorted((str(a), str(b)) for a, b in dict(options).items())),
                                    k.get("report_id"))
-                except (OSError, ValueError, KeyError, TypeError):
+                except (KeyError, TypeError, ValueError, AttributeError):
                     continue
                 yield CacheEntry(key, folder, meta)
+
+    def lock(self, key: CacheKey, timeout: float | None = None) -> Any:
+        """An inter-process exclusive lock for ``key`` (a context manager).
+
+        The report layer holds it around "check the in-flight record, then create or
+        reuse", so two processes reading the same report create it once. Lock files live
+        under ``<root>/locks/``.
+
+        Parameters
+        ----------
+        timeout : float, optional
+            Seconds to wait for the lock; default: wait as long as it takes.
+
+        Raises
+        ------
+        ReportTimeout
+            The lock was not obtained within ``timeout``.
+        """
+        return _key_lock(self.root / "locks" / f"{key.digest[:16]}.lock", key, timeout)
 
     def info(self) -> "pd.DataFrame":
         """One row per entry; see :func:`cache_info`."""
@@ -490,7 +656,10 @@ def _parse_age(older_than: Any) -> _dt.timedelta | None:
             try:
                 import pandas as pd
 
-                age = pd.Timedelta(older_than).to_pytimedelta()
+                parsed = pd.Timedelta(older_than)
+                if pd.isna(parsed):  # "" and "NaT" parse to NaT, which is no duration
+                    raise ValueError(older_than)
+                age = parsed.to_pytimedelta()
             except (ValueError, TypeError):
                 msg = f"older_than={older_than!r} is not a duration; use {allowed}"
                 raise ConfigurationError(msg, parameter="older_than", value=older_than, allowed=allowed) from None
@@ -505,6 +674,20 @@ def _parse_age(older_than: Any) -> _dt.timedelta | None:
 
 # --------------------------------------------------------------------------------------------
 # in-flight index
+
+
+def _created(record: Mapping[str, Any]) -> _dt.datetime | None:
+    try:
+        created = _dt.datetime.fromisoformat(str(record.get("created_at", "")))
+    except ValueError:
+        return None
+    return created if created.tzinfo is not None else created.replace(tzinfo=_dt.timezone.utc)
+
+
+def _record_ok(record: Any) -> bool:
+    return (isinstance(record, dict) and isinstance(record.get("report_id"), str) and bool(record["report_id"])
+            and all(record.get(k) is None or isinstance(record.get(k), str)
+                    for k in ("status", "created_at", "document_id", "report_type")))
 
 
 class InflightIndex:
@@ -527,10 +710,13 @@ class InflightIndex:
     def _load(self) -> dict[str, dict[str, Any]]:
         try:
             data = json.loads(self.path.read_text("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return {}
         reports = data.get("reports") if isinstance(data, dict) else None
-        return reports if isinstance(reports, dict) else {}
+        if not isinstance(reports, dict):
+            return {}
+        # Keep only records of the expected shape: a damaged one is forgotten, not trusted.
+        return {digest: rec for digest, rec in reports.items() if _record_ok(rec)}
 
     def _save(self, reports: Mapping[str, Any]) -> None:
         atomic_write_json(self.path, {"version": CACHE_VERSION, "reports": dict(reports)})
@@ -541,10 +727,7 @@ class InflightIndex:
             record = self._load().get(key.digest)
         if not record:
             return None
-        try:
-            created = _dt.datetime.fromisoformat(record.get("created_at", ""))
-        except ValueError:
-            created = None
+        created = _created(record)
         if created is not None and _utcnow() - created > self.RETENTION:
             return None
         return record
@@ -569,10 +752,8 @@ class InflightIndex:
             # Forget records Amazon no longer keeps, so the file stays small.
             cutoff = _utcnow() - self.RETENTION
             for digest, rec in list(reports.items()):
-                try:
-                    if _dt.datetime.fromisoformat(rec.get("created_at", "")) < cutoff:
-                        del reports[digest]
-                except ValueError:
+                created = _created(rec)
+                if created is None or created < cutoff:
                     del reports[digest]
             self._save(reports)
 

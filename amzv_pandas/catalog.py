@@ -43,6 +43,8 @@ from .exceptions import (
     InvalidSKUError,
     MissingItemsWarning,
 )
+from ._paths import check_id
+from ._validate import check_choice, check_int, check_str, shown
 from .marketplaces import Marketplace
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,6 +78,8 @@ PAGE_SIZE = 20
 IDENTIFIER_TYPES: tuple[str, ...] = ("ASIN", "EAN", "GTIN", "ISBN", "JAN", "MINSAN", "SKU", "UPC")
 #: "At most 1,000 ASINs can be paged through" (the model's pagination note).
 SEARCH_RESULT_CAP = 1000
+#: ``locale``/``keywordsLocale``: the model gives ``en_US`` as the example (language_COUNTRY).
+LOCALE_PATTERN = r"[a-z]{2}_[A-Z]{2}"
 
 _ON_INVALID_SKU = {
     "raise": "raise",
@@ -93,7 +97,15 @@ def _single_marketplace(marketplace: Any) -> Any:
     """Reject more than one marketplace (the API's marketplaceIds maxItems is 1)."""
     if marketplace is None or isinstance(marketplace, Marketplace):
         return marketplace
-    parts = _split_csv(marketplace) if isinstance(marketplace, str) else list(marketplace)
+    if isinstance(marketplace, str):
+        parts = _split_csv(marketplace)
+    elif isinstance(marketplace, (list, tuple)):
+        parts = list(marketplace)
+    else:
+        return marketplace  # not a code: get_marketplace() refuses it, naming the parameter
+    if not parts:
+        msg = f"marketplace={shown(marketplace)} names no marketplace; give one (e.g. 'US') or None for the client's"
+        raise ConfigurationError(msg, parameter="marketplace", value=marketplace, allowed="one marketplace")
     if len(parts) > 1:
         msg = (
             f"marketplace={marketplace!r}: the Catalog Items API takes exactly one marketplace per "
@@ -222,11 +234,14 @@ def _match_skus(
     return pairs, left_skus, []
 
 
-def _listing_skus(marketplace: Marketplace, client: Any) -> tuple[list[str], dict[str, str]]:
+def _listing_skus(marketplace: Marketplace, client: Any, progress_bar_type: Any = "auto",
+                  ) -> tuple[list[str], dict[str, str]]:
     """Every seller SKU of the account (the connector's "All"), with its ASIN when known."""
     from .reports import read_report
 
-    listings = read_report("GET_MERCHANT_LISTINGS_ALL_DATA", marketplace=marketplace.marketplace_id, client=client)
+    # The caller's progress setting applies to the listings read too (None: no bar at all).
+    listings = read_report("GET_MERCHANT_LISTINGS_ALL_DATA", marketplace=marketplace.marketplace_id, client=client,
+                           progress_bar_type=progress_bar_type)
     if "seller-sku" not in listings.columns:
         msg = "the GET_MERCHANT_LISTINGS_ALL_DATA report has no 'seller-sku' column; cannot enumerate SKUs"
         raise ConfigurationError(msg, parameter="skus", value="all")
@@ -265,7 +280,10 @@ def get_catalog_items(
     Parameters
     ----------
     asins : str or iterable of str, optional
-        One ASIN, a comma-delimited string, or a list (a Series works).
+        One ASIN, a comma-delimited string, or a list (a Series works; missing values are
+        skipped). An empty list (or a string holding no ASIN) looks up nothing: the result is
+        an empty frame with the columns of ``included_data``, and no call is made (so an empty
+        frame enriches to an empty frame). Only a missing argument is an error.
     skus : str or iterable of str, optional
         Seller SKUs instead of ASINs (the connector's "Advanced"): a list (each
         element kept whole, even with commas: such a SKU is sent in a request of
@@ -289,7 +307,8 @@ def get_catalog_items(
         and ``"skip"`` ("Skip Invalid SKUs") warns and returns the rest. The
         connector's wording is accepted too.
     progress_bar_type : {"auto", "tqdm", "tqdm_notebook", None}, default "auto"
-        A bar over the batches when there is more than one.
+        A bar over the batches when there is more than one; with ``skus="all"`` also the bar of
+        the listings report read (``None``: no bar at all).
     client : Client, optional
         Default: :func:`amzv_pandas.get_default_client`.
 
@@ -320,20 +339,22 @@ def get_catalog_items(
     if asins is None and skus is None:
         msg = "get_catalog_items needs asins (one ASIN, a comma-delimited string or a list) or skus"
         raise ConfigurationError(msg, parameter="asins", value=None, allowed="str or list of str")
-    policy = _ON_INVALID_SKU.get(str(on_invalid_sku).strip().lower())
+    policy = _ON_INVALID_SKU.get(on_invalid_sku.strip().lower()) if isinstance(on_invalid_sku, str) else None
     if policy is None:
         msg = f"on_invalid_sku={on_invalid_sku!r} is not allowed; use 'raise' or 'skip'"
         raise ConfigurationError(msg, parameter="on_invalid_sku", value=on_invalid_sku, allowed=["raise", "skip"])
     sections = _normalize_included_data(included_data)
     marketplace = _single_marketplace(marketplace)
     validate_progress_bar_type(progress_bar_type)
+    if seller_id is not None:
+        seller_id = check_id(seller_id, "seller_id")
     by_sku = skus is not None
     all_skus = by_sku and isinstance(skus, str) and skus.strip().lower() == "all"
     if by_sku:
-        if not seller_id or not str(seller_id).strip():
+        if not isinstance(seller_id, str) or not seller_id.strip():
             msg = (
                 f"seller_id is required with skus (Amazon's sellerId: your selling partner id or "
-                f"vendor code); got seller_id={seller_id!r}"
+                f"vendor code); got seller_id={shown(seller_id)}"
             )
             raise ConfigurationError(msg, parameter="seller_id", value=seller_id, allowed="non-empty str")
         ids = [] if all_skus else _as_list(skus, "skus")
@@ -343,7 +364,7 @@ def get_catalog_items(
     client, mp = _resolve(client, marketplace)
     hint: dict[str, str] = {}
     if all_skus:
-        ids, hint = _listing_skus(mp, client)
+        ids, hint = _listing_skus(mp, client, progress_bar_type)
 
     # SKU lookups always ask for identifiers: they may name the SKU an item answers.
     request_sections = tuple(sections) + (("identifiers",) if by_sku and "identifiers" not in sections else ())
@@ -477,7 +498,7 @@ def search_catalog_items(
     brand_names, classification_ids : str or sequence of str, optional
         Narrow a keyword search (not with ``identifiers``).
     keywords_locale : str, optional
-        Language of the keywords (not with ``identifiers``).
+        Language of the keywords, a locale such as ``"en_US"`` (not with ``identifiers``).
     max_results : int or None, default 100
         Stop after this many items; ``None`` means as many as Amazon allows
         (1,000). A warning says when the 1,000 cap cut the result short.
@@ -486,7 +507,8 @@ def search_catalog_items(
     seller_id : str, optional
         Required with ``identifiers_type="SKU"``.
     locale : str, optional
-        Locale of the localized summaries.
+        Locale of the localized summaries: ``language_COUNTRY`` such as ``"en_US"``
+        (``"english"`` is refused before any call).
     client : Client, optional
         Default: :func:`amzv_pandas.get_default_client`.
 
@@ -523,8 +545,12 @@ def search_catalog_items(
         for name, value in (("brandNames", brand_names), ("classificationIds", classification_ids)):
             if value is not None:
                 params[name] = _as_list(value, _snake(name))
+                if not params[name]:  # an empty filter would silently mean "no filter"
+                    msg = f"{_snake(name)}={value!r:.80} is empty; give at least one value, or None for no filter"
+                    raise ConfigurationError(msg, parameter=_snake(name), value=value, allowed="1 or more values")
         if keywords_locale is not None:
-            params["keywordsLocale"] = keywords_locale
+            params["keywordsLocale"] = check_str(keywords_locale, "keywords_locale", pattern=LOCALE_PATTERN,
+                                                 allowed="a locale such as 'en_US'")
     else:
         ids = _as_list(identifiers, "identifiers")
         if not ids:
@@ -540,11 +566,7 @@ def search_catalog_items(
         if identifiers_type is None:
             msg = f"identifiers_type is required with identifiers; use one of {', '.join(IDENTIFIER_TYPES)}"
             raise ConfigurationError(msg, parameter="identifiers_type", value=None, allowed=list(IDENTIFIER_TYPES))
-        id_type = str(identifiers_type).strip().upper()
-        if id_type not in IDENTIFIER_TYPES:
-            msg = f"identifiers_type={identifiers_type!r} is not allowed; use one of {', '.join(IDENTIFIER_TYPES)}"
-            raise ConfigurationError(msg, parameter="identifiers_type", value=identifiers_type,
-                                     allowed=list(IDENTIFIER_TYPES))
+        id_type = check_choice(identifiers_type, "identifiers_type", IDENTIFIER_TYPES)
         for name, value in (("brand_names", brand_names), ("classification_ids", classification_ids),
                             ("keywords_locale", keywords_locale)):
             if value is not None:
@@ -554,13 +576,11 @@ def search_catalog_items(
             msg = f"seller_id is required with identifiers_type='SKU'; got seller_id={seller_id!r}"
             raise ConfigurationError(msg, parameter="seller_id", value=seller_id, allowed="non-empty str")
         params.update(identifiers=ids, identifiersType=id_type)
-    if seller_id:
-        params["sellerId"] = seller_id
-    if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int)
-                                    or max_results < 1):
-        msg = f"max_results={max_results!r} is not allowed; use a positive int or None (up to {SEARCH_RESULT_CAP})"
-        raise ConfigurationError(msg, parameter="max_results", value=max_results,
-                                 allowed="int >= 1 or None")
+    if seller_id is not None:
+        params["sellerId"] = check_id(seller_id, "seller_id")
+    max_results = check_int(max_results, "max_results", min=1, allow_none=True)
+    if locale is not None:
+        locale = check_str(locale, "locale", pattern=LOCALE_PATTERN, allowed="a locale such as 'en_US'")
     sections = _normalize_included_data(included_data)
     marketplace = _single_marketplace(marketplace)
     validate_progress_bar_type(progress_bar_type)

@@ -11,6 +11,7 @@ The API side (batched lookups, search, pagination, SKU pairing) is in
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -116,14 +117,26 @@ def catalog_columns(included_data: str | Sequence[str] = ("summaries",), *, sku:
 # --------------------------------------------------------------------------------------------
 
 def _normalize_included_data(included_data: str | Sequence[str] | None) -> tuple[str, ...]:
+    from ._validate import did_you_mean, shown
+
     if included_data is None:
         included_data = ("summaries",)
-    items = _split_csv(included_data) if isinstance(included_data, str) else [str(x).strip() for x in included_data]
+    if isinstance(included_data, str):
+        items = _split_csv(included_data)
+    elif isinstance(included_data, (bytes, bytearray, Mapping)) or not isinstance(included_data, Iterable) \
+            or not all(isinstance(x, str) for x in included_data):
+        msg = (f"included_data={shown(included_data)} must be a section name or a list of them; allowed values "
+               f"are {', '.join(INCLUDED_DATA)}")
+        raise ConfigurationError(msg, parameter="included_data", value=included_data, allowed=list(INCLUDED_DATA))
+    else:
+        items = [x.strip() for x in included_data]
     by_lower = {name.lower(): name for name in INCLUDED_DATA}
     unknown = [x for x in items if x.lower() not in by_lower]
     if unknown or not items:
         what = f"unknown value(s) {', '.join(map(repr, unknown))}" if unknown else "nothing given"
-        msg = f"included_data={included_data!r}: {what}; allowed values are {', '.join(INCLUDED_DATA)}"
+        close = did_you_mean(unknown[0], INCLUDED_DATA) if unknown else []
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        msg = f"included_data={shown(included_data)}: {what}{hint}; allowed values are {', '.join(INCLUDED_DATA)}"
         raise ConfigurationError(msg, parameter="included_data", value=included_data, allowed=list(INCLUDED_DATA))
     wanted = {by_lower[x.lower()] for x in items}
     return tuple(s for s in _SECTION_ORDER if s in wanted)
@@ -134,14 +147,32 @@ def _split_csv(value: str) -> list[str]:
 
 
 def _as_list(value: Any, parameter: str, *, split: bool = True) -> list[str]:
-    """A comma-delimited string (split) or any iterable of strings (kept whole), deduplicated."""
+    """A comma-delimited string (split) or any iterable of strings (kept whole), deduplicated.
+
+    Missing values (None, NaN) in an iterable are dropped, whole numbers are taken as text
+    (``classification_ids=[12345678]``); anything else (bools, floats, nested lists, bytes) is
+    refused rather than sent as its ``str()``.
+    """
+    from ._validate import shown
+
+    def refuse(why: str) -> ConfigurationError:
+        msg = f"{parameter}={shown(value)} {why}; pass a comma-delimited string or a list of strings"
+        return ConfigurationError(msg, parameter=parameter, value=value, allowed="str or list of str")
+
     if isinstance(value, str):
         items = _split_csv(value) if split else [value.strip()]
-    elif isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
-        msg = f"{parameter}={value!r} is not allowed; pass a comma-delimited string or a list of strings"
-        raise ConfigurationError(msg, parameter=parameter, value=value, allowed="str or list of str")
+    elif isinstance(value, (bytes, bytearray, Mapping)) or not isinstance(value, Iterable):
+        raise refuse("is not allowed")
     else:
-        items = [str(x).strip() for x in value if not _is_missing(x)]
+        items = []
+        for x in value:
+            if _is_missing(x):
+                continue
+            if isinstance(x, numbers.Integral) and not isinstance(x, bool) and type(x).__name__ != "bool_":
+                x = str(x)
+            if not isinstance(x, str):
+                raise refuse(f"holds {shown(x, 40)}, which is not a string")
+            items.append(x.strip())
         items = [x for x in items if x]
     return list(dict.fromkeys(items))
 

@@ -47,12 +47,27 @@ def profiles_path() -> Path:
     return config_dir() / "profiles.ini"
 
 
+# configparser's defaults section would make a profile named "DEFAULT" unloadable and hand its
+# keys (token_url, endpoint...) to every other profile. Profiles have no shared defaults: the
+# parser's defaults section gets a name no profile can have (save_profile refuses brackets).
+_NO_DEFAULTS = "[amzv: no shared defaults]"
+
+
 def _read() -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(interpolation=None)
+    parser = configparser.ConfigParser(default_section=_NO_DEFAULTS, interpolation=None)
     path = profiles_path()
     if path.exists():
         parser.read(path, encoding="utf-8")
     return parser
+
+
+def _check_name(name: object) -> None:
+    """A profile name that survives the INI round trip: one line, no brackets, no edge spaces."""
+    if (not isinstance(name, str) or not name.strip() or name != name.strip()
+            or any(c in name for c in "[]\n\r\0")):
+        raise ConfigurationError(f"profile name {name!r} is not allowed (a non-empty name without brackets, "
+                                 "line breaks or surrounding spaces)", parameter="profile", value=name,
+                                 allowed="a name such as 'italy'")
 
 
 def list_profiles() -> list[str]:
@@ -62,6 +77,7 @@ def list_profiles() -> list[str]:
 
 def load_profile(name: str, *, required: bool = True) -> dict[str, str] | None:
     """The fields of profile ``name`` (``None`` if absent and not required)."""
+    _check_name(name)
     parser = _read()
     if not parser.has_section(name):
         if not required:
@@ -83,8 +99,7 @@ def save_profile(
     selling_partner_id: str | None = None,
 ) -> Path:
     """Save (or replace) profile ``name``; the file is written atomically with mode 0600."""
-    if not name or any(c in name for c in "[]\n\r"):
-        raise ConfigurationError(f"profile name {name!r} is not allowed", parameter="profile", value=name)
+    _check_name(name)
     parser = _read()
     values = {
         "client_id": credentials.client_id,

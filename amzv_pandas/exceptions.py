@@ -6,7 +6,9 @@ Everything the library raises on purpose derives from :class:`AmzvError`, so
     AmzvError(Exception)
     ├── ConfigurationError(AmzvError, ValueError)    bad argument, missing credentials or marketplace
     │   ├── UnknownMarketplaceError                   marketplace code/id not in the registry
-    │   └── InsecureEndpointError                     plain http:// to a non-loopback host
+    │   ├── InsecureEndpointError                     plain http:// to a non-loopback host
+    │   ├── UnknownReportTypeError                    a report type the registry does not know (did-you-mean)
+    │   └── CachePathError                            a cache or dataset path that cannot be used
     ├── AuthError(AmzvError)                          Login with Amazon refused the credentials
     ├── SPAPIError(AmzvError)                         an SP-API error response: status, code, message, request id
     │   ├── BadRequest (400, 413, 415)
@@ -16,13 +18,16 @@ Everything the library raises on purpose derives from :class:`AmzvError`, so
     │   ├── RateLimited (429)
     │   └── ServerError (5xx)
     ├── TransportError(AmzvError, ConnectionError)    connection failed, timed out or body truncated after retries
+    │   ├── ResponseTooLargeError                     an API answer larger than the client's limit
+    │   └── DownloadStalledError                      a download past its deadline or below the minimum rate
     ├── ReportError(AmzvError)                        .report_id, .report_type, .processing_status
     │   ├── ReportFatalError                          FATAL, with Amazon's explanation and the fix
     │   ├── ReportCancelledError                      CANCELLED (usually: no data)
     │   ├── ReportNotGeneratedError                   no finished report of that type exists
     │   └── ReportTimeout(ReportError, TimeoutError)  still processing when the timeout ran out
     ├── CacheIntegrityError(AmzvError)                cache entry failed verification (it is deleted)
-    ├── ParseError(AmzvError, ValueError)             a document could not be parsed
+    ├── ParseError(AmzvError, ValueError)             a document or answer is not what the model says
+    │   └── DocumentTooLargeError                     a document expands beyond the size or ratio limit
     └── SyncError(AmzvError)                          a sync run could not proceed (e.g. locked)
 
     AmzvWarning(UserWarning)
@@ -44,6 +49,8 @@ __all__ = [
     "ConfigurationError",
     "UnknownMarketplaceError",
     "InsecureEndpointError",
+    "UnknownReportTypeError",
+    "CachePathError",
     "AuthError",
     "SPAPIError",
     "BadRequest",
@@ -53,6 +60,8 @@ __all__ = [
     "RateLimited",
     "ServerError",
     "TransportError",
+    "ResponseTooLargeError",
+    "DownloadStalledError",
     "ReportError",
     "ReportFatalError",
     "ReportCancelledError",
@@ -60,6 +69,7 @@ __all__ = [
     "ReportTimeout",
     "CacheIntegrityError",
     "ParseError",
+    "DocumentTooLargeError",
     "SyncError",
     "AmzvWarning",
     "NoDataWarning",
@@ -70,8 +80,22 @@ __all__ = [
 ]
 
 
+def _redact(text: str) -> str:
+    from .client import redact_secrets  # lazily: client imports this module
+
+    return redact_secrets(text)
+
+
 class AmzvError(Exception):
-    """Root of every error amzv_pandas raises on purpose."""
+    """Root of every error amzv_pandas raises on purpose.
+
+    Text arguments pass through :func:`amzv_pandas.client.redact_secrets`, so nothing
+    shaped like an LWA token or client secret (or a presigned signature) survives into
+    a message, whoever builds it.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*(_redact(a) if isinstance(a, str) else a for a in args))
 
 
 class ConfigurationError(AmzvError, ValueError):
@@ -103,6 +127,21 @@ class InsecureEndpointError(ConfigurationError):
     """Plain ``http://`` was asked for a host that is not loopback."""
 
 
+class UnknownReportTypeError(ConfigurationError):
+    """A report type the registry does not know; ``suggestions`` holds close registry names.
+
+    Pass ``allow_unknown=True`` to send a type Amazon added after this release.
+    """
+
+    def __init__(self, message: str, *, suggestions: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.suggestions = list(suggestions)
+
+
+class CachePathError(ConfigurationError):
+    """A cache or dataset path that cannot be used (a file, unwritable, a NUL or over-long part)."""
+
+
 class AuthError(AmzvError):
     """Login with Amazon refused the credentials or the token call failed.
 
@@ -120,7 +159,7 @@ class AuthError(AmzvError):
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
-        self.error = error
+        self.error = _redact(error) if isinstance(error, str) else error
         self.part = part
 
 
@@ -150,8 +189,11 @@ class SPAPIError(AmzvError):
         operation: str | None = None,
         rate_limit: float | None = None,
     ) -> None:
+        from .client import redact_errors
+
         self.status_code = status_code
-        self.errors = [dict(e) for e in (errors or [])]
+        # Error bodies may echo what was sent (headers, forms): nothing secret-shaped is kept.
+        self.errors = redact_errors(errors or [])
         first = self.errors[0] if self.errors else {}
         self.code = str(first.get("code", "")) or None
         self.message = str(first.get("message", "")) or None
@@ -222,6 +264,14 @@ class ServerError(SPAPIError):
 
 class TransportError(AmzvError, ConnectionError):
     """The connection failed, timed out, or a body arrived truncated, after retries."""
+
+
+class ResponseTooLargeError(TransportError):
+    """An API answer was larger than the client's ``max_response_bytes``."""
+
+
+class DownloadStalledError(TransportError):
+    """A document download passed its deadline or fell below the minimum transfer rate."""
 
 
 class ReportError(AmzvError):
@@ -298,6 +348,10 @@ class ParseError(AmzvError, ValueError):
     def __init__(self, message: str, *, line: int | None = None) -> None:
         super().__init__(message)
         self.line = line
+
+
+class DocumentTooLargeError(ParseError):
+    """A document expands beyond the configured size or compression-ratio limit."""
 
 
 class SyncError(AmzvError):

@@ -31,6 +31,7 @@ from typing import Any, Mapping
 
 from amzv_pandas._parse_flat import charset_from_content_type, parse_flat_file
 from amzv_pandas._parse_json import Source, list_sections, parse_vendor_json  # noqa: F401  (Source: the accepted inputs)
+from amzv_pandas.exceptions import ParseError
 
 __all__ = [
     "parse_vendor_json",
@@ -45,6 +46,9 @@ __all__ = [
 
 #: Bumped whenever parsed output changes, so derived caches (Parquet) can be invalidated.
 PARSER_VERSION = "1"
+
+#: Largest expanded FATAL error document read (they hold one sentence).
+ERROR_DOCUMENT_MAX_BYTES = 16 << 20
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,9 +82,13 @@ def error_details(document_bytes: bytes | str | None) -> str | None:
     if isinstance(document_bytes, (bytes, bytearray, memoryview)):
         raw = bytes(document_bytes)
         if raw[:2] == b"\x1f\x8b":
-            import gzip
+            from amzv_pandas._document import DocumentLimits, TruncatedDocument, gunzip_bounded
 
-            raw = gzip.decompress(raw)  # small error documents only
+            try:  # error documents are small: a few MiB is plenty, a bomb stops there
+                raw = gunzip_bounded(raw, DocumentLimits(max_expanded_bytes=ERROR_DOCUMENT_MAX_BYTES),
+                                     what="the error document")
+            except (TruncatedDocument, ParseError) as exc:
+                return f"(the error document could not be read: {exc})"
         text = raw.decode("utf-8", "replace")
     else:
         text = str(document_bytes)

@@ -12,13 +12,17 @@ the Net Pure Product Margin figures are applied to the other retail analytics
 reports), the ~72 h publication lag peers work with, and per-report quoting of
 flat files (ledger reports quote, listings and orders do not).
 
-Unknown report types still work: :func:`get_report_type` returns a generic entry
-whose document format is guessed at parse time.
+User-given names go through :func:`resolve_report_type`, which refuses a name the registry
+does not know (with the close registry names: a typo must not cost a createReport) unless
+``allow_unknown=True`` is passed for a type Amazon added after this release; such a name must
+still have Amazon's shape (:data:`REPORT_TYPE_PATTERN`). :func:`get_report_type` stays lenient
+(a generic entry, format guessed at parse time) for names Amazon itself returns.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Iterable, Literal, Mapping
@@ -26,7 +30,7 @@ from typing import Any, Iterable, Literal, Mapping
 import numpy as np
 import pandas as pd
 
-from amzv_pandas.exceptions import ConfigurationError
+from amzv_pandas.exceptions import ConfigurationError, UnknownReportTypeError
 
 __all__ = [
     "Field",
@@ -35,7 +39,9 @@ __all__ = [
     "ReportType",
     "REPORT_TYPES",
     "PERIODS",
+    "REPORT_TYPE_PATTERN",
     "get_report_type",
+    "resolve_report_type",
     "report_types",
     "kind_dtype",
 ]
@@ -297,6 +303,9 @@ class ReportType:
         download's Content-Type wins over both.
     query_date_types : tuple of (query date type, report type name)
         Variants of the same report selected by which date the range applies to.
+    single_marketplace : bool
+        The type takes exactly one marketplace (the vendor account's): its schema says "each
+        selling partner account belongs to only one marketplaceId".
     """
 
     name: str
@@ -320,7 +329,23 @@ class ReportType:
     encodings: tuple[tuple[str, str], ...] = ()
     spec_last_updated: bool = False
     query_date_types: tuple[tuple[str, str], ...] = ()
+    single_marketplace: bool = False
     known: bool = True
+
+    # -- marketplaces ----------------------------------------------------------------------
+
+    def check_marketplaces(self, codes: "Iterable[str]", *, parameter: str = "marketplace") -> None:
+        """Refuse more than one marketplace for a :attr:`single_marketplace` type.
+
+        ``codes`` are the (already resolved) country codes or ids. Amazon fails such a
+        request after the createReport; refusing it here costs nothing.
+        """
+        given = list(dict.fromkeys(codes))
+        if self.single_marketplace and len(given) > 1:
+            msg = (f"{parameter}={given!r}: {self.name} covers exactly one marketplace, the vendor account's "
+                   "(each vendor account belongs to one); read each marketplace with its own call (and its "
+                   "own account)")
+            raise ConfigurationError(msg, parameter=parameter, value=given, allowed="one marketplace")
 
     # -- options -------------------------------------------------------------------------
 
@@ -600,8 +625,10 @@ _SELLING_PROGRAM_RF = ReportOption(
 # retail analytics reports: per-request spans and 1,460 days of history.
 _ANALYTICS_WINDOWS = (("DAY", 15, "DAY"), ("WEEK", 7, "WEEK"), ("MONTH", 15, "MONTH"),
                       ("QUARTER", 4, "QUARTER"), ("YEAR", 2, "YEAR"))
+# The Sales, Inventory, Traffic, NPPM (and Forecasting) schemas: marketplaceIds "must match the
+# marketplaceId of the selling partner account. Each selling partner account belongs to only one".
 _ANALYTICS = dict(family="vendor", format="json", date_range="day", max_windows=_ANALYTICS_WINDOWS,
-                  aligned=True, lookback_days=1460, spec_last_updated=True)
+                  aligned=True, lookback_days=1460, spec_last_updated=True, single_marketplace=True)
 
 _SALES_FIELDS = _fields(
     "startDate:date endDate:date customerReturns:int orderedRevenue:money orderedUnits:int "
@@ -849,7 +876,7 @@ _TYPES: tuple[ReportType, ...] = (
             "forecastGenerationDate:date asin startDate:date endDate:date meanForecastUnits:float "
             "p70ForecastUnits:float p80ForecastUnits:float p90ForecastUnits:float"
         ), "one row per ASIN per forecast week"),),
-        default_section="forecastByAsin", date_range="none", spec_last_updated=True,
+        default_section="forecastByAsin", date_range="none", spec_last_updated=True, single_marketplace=True,
     ),
     ReportType(
         "GET_VENDOR_REAL_TIME_SALES_REPORT", "Vendor real-time sales",
@@ -1016,6 +1043,66 @@ def get_report_type(name: str | ReportType) -> ReportType:
     return REPORT_TYPES.get(key) or _generic(key)
 
 
+#: Amazon's report type names: capitals, digits and underscores (the longest known is 51).
+REPORT_TYPE_PATTERN = re.compile(r"[A-Z0-9_]{3,100}")
+
+
+def resolve_report_type(name: Any, *, allow_unknown: bool = False, parameter: str = "report_type") -> ReportType:
+    """The registry entry for a report type a user gave, refusing names it does not know.
+
+    Parameters
+    ----------
+    name : str or ReportType
+        Amazon's report type string, case-insensitive.
+    allow_unknown : bool, default False
+        Accept a name the registry does not list (a type Amazon added after this release):
+        a generic entry is returned (options sent as given, format guessed). The name must
+        still have Amazon's shape, :data:`REPORT_TYPE_PATTERN`.
+    parameter : str
+        The argument's name, for the error.
+
+    Raises
+    ------
+    UnknownReportTypeError
+        The name is not in the registry (``suggestions`` lists close names, also in the
+        message) and ``allow_unknown`` is false.
+    ConfigurationError
+        ``name`` is not a string, is empty, or does not have Amazon's shape.
+
+    Examples
+    --------
+    >>> resolve_report_type("get_vendor_sales_report").name
+    'GET_VENDOR_SALES_REPORT'
+    >>> resolve_report_type("GET_VENDOR_SALES_RPORT")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    amzv_pandas.exceptions.UnknownReportTypeError: report_type='GET_VENDOR_SALES_RPORT' is not a report type ...
+    """
+    from ._validate import check_bool, did_you_mean, invalid
+
+    if isinstance(name, ReportType):
+        return name
+    check_bool(allow_unknown, "allow_unknown")
+    shape = "3 to 100 capital letters, digits and underscores, e.g. 'GET_VENDOR_SALES_REPORT'"
+    if not isinstance(name, str) or not name.strip():
+        raise invalid(parameter, name, shape, "must be a report type name")
+    key = name.strip().upper()
+    if not REPORT_TYPE_PATTERN.fullmatch(key):
+        why = (f"is {len(key)} characters long" if len(key) > 100 else "does not have the shape of a report type")
+        raise invalid(parameter, name, shape, why)
+    known = REPORT_TYPES.get(key)
+    if known is not None:
+        return known
+    if allow_unknown:
+        return _generic(key)
+    close = did_you_mean(key, REPORT_TYPES)
+    hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+    msg = (f"{parameter}={name!r} is not a report type amzv_pandas knows; {hint}amzv.report_types() lists "
+           "them; pass allow_unknown=True for a type Amazon added after this release")
+    raise UnknownReportTypeError(msg, suggestions=close, parameter=parameter, value=name,
+                                 allowed=close or sorted(REPORT_TYPES))
+
+
 def report_types(family: str | None = None) -> pd.DataFrame:
     """The registry as a DataFrame, one row per report type.
 
@@ -1032,6 +1119,10 @@ def report_types(family: str | None = None) -> pd.DataFrame:
         encoding, description``; ``options`` reads ``name=default* (values)`` with ``*``
         marking required options.
     """
+    from ._validate import check_choice
+
+    if family is not None:  # a typo must not silently give an empty frame
+        family = check_choice(family, "family", ("vendor", "seller"))
     rows = []
     for rt in _TYPES:
         if family is not None and rt.family != family:

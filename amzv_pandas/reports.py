@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from ._paths import api_path, check_id
 from ._progress import validate_progress_bar_type
 from ._report_plan import (
     DEFAULT_POLL_INTERVAL,
@@ -42,10 +43,11 @@ from ._report_plan import (
 )
 from ._report_run import _API, _TERMINAL, _assemble, _drive, _from_cache, _Run
 from ._report_run import parse_document  # noqa: F401  (re-exported: part of this module's API)
+from ._validate import check_bool, check_choice, check_int, check_writable_dir
 from .cache import CacheKey, ReportCache
 from .exceptions import ConfigurationError, ReportNotGeneratedError
 from .marketplaces import Marketplace
-from .report_registry import REPORT_TYPES, get_report_type
+from .report_registry import REPORT_TYPES, get_report_type, resolve_report_type
 
 if TYPE_CHECKING:
     from .client import Client
@@ -81,6 +83,7 @@ def read_report(
     poll_interval: float | None = None,
     timeout: float | None = None,
     on_cancelled: str = "warn",
+    allow_unknown: bool = False,
     client: "Client | None" = None,
 ) -> pd.DataFrame:
     """Request a report (or reuse one) and return it as a DataFrame.
@@ -103,13 +106,16 @@ def read_report(
     ----------
     report_type : str
         Amazon's report type, e.g. ``"GET_VENDOR_SALES_REPORT"`` (see ``amzv.report_types()``).
+        A name the registry does not know is refused (:class:`UnknownReportTypeError`, with
+        the close names) unless ``allow_unknown=True``.
     start, end : date-like, optional
         The inclusive range: ``datetime.date``/``datetime``, ISO strings, or the relative forms
         ``"today"``/0, ``"yesterday"``/1, ``"today-7"``/7. ``end`` defaults to ``start`` (one day).
         Not used by snapshot reports (listings, inventory, forecasts). For the coupon and
         promotion reports it fills the campaign/promotion start-date options.
     marketplace : str, Marketplace or list, optional
-        Country code(s) or marketplace id(s), at most 25; default: the client's.
+        Country code(s) or marketplace id(s), at most 25; default: the client's. The vendor
+        analytics and forecast reports take exactly one (the vendor account's).
     report_options : mapping, optional
         ``reportOptions``; values are checked against the registry and missing options with a
         default are filled (``reportPeriod="DAY"``...).
@@ -138,6 +144,10 @@ def read_report(
     on_cancelled : {"warn", "raise", "ignore"}, default "warn"
         A CANCELLED report (Amazon's "no data"): an empty frame with the expected columns
         and a :class:`NoDataWarning`, a :class:`ReportCancelledError`, or an empty frame silently.
+    allow_unknown : bool, default False
+        Send a report type the registry does not list (one Amazon added after this release; it
+        must still look like one: ``[A-Z0-9_]{3,100}``). Options are then sent as given and the
+        document format is guessed.
     client : Client, optional
         Default: ``amzv.get_default_client()``.
 
@@ -151,6 +161,12 @@ def read_report(
 
     Raises
     ------
+    UnknownReportTypeError
+        Before any API call: ``report_type`` is not in the registry (``suggestions`` holds the
+        close names).
+    CachePathError
+        Before any API call: ``client.cache_dir`` (which also holds the in-flight index) is a
+        file, lies under one, is not writable, or has a NUL or over-long component.
     ConfigurationError
         Before any API call: unknown or bad options, a missing required option, end before
         start, a range in the future, a misaligned WEEK/MONTH/QUARTER/YEAR range (the nearest
@@ -170,16 +186,12 @@ def read_report(
     """
     from .client import resolve_client
 
-    rt = get_report_type(report_type)
+    rt = resolve_report_type(report_type, allow_unknown=check_bool(allow_unknown, "allow_unknown"))
     if query_date_type is not None:
         rt = get_report_type(rt.resolve_query_date_type(query_date_type))
     cache_mode = _check_cache_mode(cache)
-    if not isinstance(refresh, bool):
-        raise ConfigurationError(f"refresh={refresh!r} must be True or False", parameter="refresh", value=refresh,
-                                 allowed=[True, False])
-    if on_cancelled not in _ON_CANCELLED:
-        msg = f"on_cancelled={on_cancelled!r} is not allowed; use one of {', '.join(map(repr, _ON_CANCELLED))}"
-        raise ConfigurationError(msg, parameter="on_cancelled", value=on_cancelled, allowed=list(_ON_CANCELLED))
+    refresh = check_bool(refresh, "refresh")
+    on_cancelled = check_choice(on_cancelled, "on_cancelled", _ON_CANCELLED)
     validate_progress_bar_type(progress_bar_type)
     interval = _poll_interval(poll_interval)
     timeout = _check_positive(timeout, "timeout")
@@ -188,6 +200,9 @@ def read_report(
     client = resolve_client(client)
     markets = _marketplaces(client, marketplace)
     plan = _plan(client, rt, start, end, markets, report_options, sec, q, cache_mode)
+    # The cache directory also holds the in-flight index (written right after createReport, even
+    # with cache=False): a path that cannot be written must fail now, not after the report exists.
+    check_writable_dir(client.cache_dir, "cache_dir")
 
     run = _Run(client, plan, ReportCache.for_client(client), interval, refresh, on_cancelled)
     frames: dict[int, pd.DataFrame] = {}
@@ -213,6 +228,7 @@ def get_report(
     quotechar: str | None = "auto",
     cache: bool = True,
     progress_bar_type: Any = "auto",
+    allow_unknown: bool = False,
     client: "Client | None" = None,
 ) -> pd.DataFrame:
     """Download an existing report as a DataFrame.
@@ -221,10 +237,11 @@ def get_report(
     ----------
     report_id : str, optional
         The report to fetch (e.g. from :class:`ReportTimeout` or :func:`list_reports`); polled
-        first when still processing.
+        first when still processing. Letters, digits and ``. _ -`` only (it goes into the
+        request path).
     report_type : str, optional
         Instead of an id: the most recent DONE report of this type (and ``marketplace``),
-        e.g. one Amazon made on a schedule.
+        e.g. one Amazon made on a schedule. Must be in the registry unless ``allow_unknown``.
     marketplace : str or Marketplace, optional
         With ``report_type``: only reports covering this marketplace.
     section, quotechar : optional
@@ -233,6 +250,8 @@ def get_report(
         Keep the document on disk (a DONE report's document never changes); a cached report
         id is served without any API call.
     progress_bar_type : optional
+        As in :func:`read_report`.
+    allow_unknown : bool, default False
         As in :func:`read_report`.
     client : Client, optional
 
@@ -243,6 +262,10 @@ def get_report(
 
     Raises
     ------
+    ConfigurationError
+        Before any call: a ``report_id`` outside the safe alphabet, an unknown ``report_type``
+        (:class:`UnknownReportTypeError`), an unusable ``client.cache_dir`` with ``cache=True``
+        (:class:`CachePathError`)...
     ReportNotGeneratedError
         No DONE report of ``report_type`` exists (generate one with :func:`read_report`, or
         schedule it in Vendor/Seller Central).
@@ -255,27 +278,26 @@ def get_report(
         msg = ("give exactly one of report_id= (a report to download) or report_type= (the newest DONE report "
                "of that type)")
         raise ConfigurationError(msg, parameter="report_id", value=report_id, allowed="report_id or report_type")
-    if report_id is not None and (not isinstance(report_id, str) or not report_id.strip()):
-        msg = f"report_id={report_id!r} must be a report id string such as '50012345678'"
-        raise ConfigurationError(msg, parameter="report_id", value=report_id)
-    if not isinstance(cache, bool):
-        raise ConfigurationError(f"cache={cache!r} must be True or False", parameter="cache", value=cache,
-                                 allowed=[True, False])
+    if report_id is not None:
+        report_id = check_id(report_id, "report_id")
+    cache = check_bool(cache, "cache")
+    allow_unknown = check_bool(allow_unknown, "allow_unknown")
     validate_progress_bar_type(progress_bar_type)
-    wanted_rt = get_report_type(report_type) if report_type is not None else None
-    if wanted_rt is not None:
-        sec = _check_section(section, wanted_rt)
-        _check_quotechar(quotechar, wanted_rt)
+    wanted_rt = resolve_report_type(report_type, allow_unknown=allow_unknown) if report_type is not None else None
+    # Without a type the section and quoting are matched to the report's once it is known: check their form now.
+    _check_section(section, wanted_rt or get_report_type("GET_UNKNOWN_TYPE"))
+    _check_quotechar(quotechar, wanted_rt or get_report_type("GET_UNKNOWN_TYPE"))
     client = resolve_client(client)
     market = client.resolve_marketplace(marketplace) if marketplace is not None else client.marketplace
+    if cache:
+        check_writable_dir(client.cache_dir, "cache_dir")
     store = ReportCache.for_client(client)
 
     if report_id is not None:
-        report_id = report_id.strip()
         hit = _cached_by_id(store, client, report_id, section, quotechar) if cache else None
         if hit is not None:
             return hit
-        report = client.request("GET", f"{_API}/reports/{report_id}")
+        report = client.request("GET", api_path(f"{_API}/reports/{{reportId}}", reportId=report_id))
     else:
         assert wanted_rt is not None
         params: dict[str, Any] = {"reportTypes": [wanted_rt.name], "processingStatuses": ["DONE"], "pageSize": 100}
@@ -372,15 +394,16 @@ _REPORT_COLUMNS = ["reportId", "reportType", "processingStatus", "marketplaceIds
 _TIME_COLUMNS = ["dataStartTime", "dataEndTime", "createdTime", "processingStartTime", "processingEndTime"]
 
 
-def _names(value: Any, parameter: str, *, limit: int, allowed: Sequence[str] | None = None) -> list[str] | None:
+def _names(value: Any, parameter: str, *, limit: int | None, allowed: Sequence[str] | None = None) -> list[str] | None:
     if value is None:
         return None
-    items = [value] if isinstance(value, str) else list(value) if isinstance(value, Iterable) else None
+    items = [value] if isinstance(value, str) else list(value) \
+        if isinstance(value, Iterable) and not isinstance(value, (bytes, bytearray, Mapping)) else None
     if items is None or not items or not all(isinstance(v, str) and v.strip() for v in items):
         msg = f"{parameter}={value!r} must be a name or a non-empty list of names"
         raise ConfigurationError(msg, parameter=parameter, value=value, allowed=list(allowed) if allowed else None)
     out = list(dict.fromkeys(v.strip().upper() for v in items))
-    if len(out) > limit:
+    if limit is not None and len(out) > limit:
         msg = f"{parameter} lists {len(out)} values; the API takes at most {limit} per call"
         raise ConfigurationError(msg, parameter=parameter, value=value, allowed=f"1 to {limit} values")
     if allowed is not None:
@@ -389,6 +412,16 @@ def _names(value: Any, parameter: str, *, limit: int, allowed: Sequence[str] | N
             msg = f"{parameter}={bad[0]!r} is not a processing status; allowed: {', '.join(allowed)}"
             raise ConfigurationError(msg, parameter=parameter, value=bad[0], allowed=list(allowed))
     return out
+
+
+def _report_type_names(value: Any, *, limit: int | None, allow_unknown: Any) -> list[str] | None:
+    """``report_types=`` of the listing verbs: registry names (a typo would list nothing, silently)."""
+    names = _names(value, "report_types", limit=limit)
+    allow = check_bool(allow_unknown, "allow_unknown")
+    if names is None:
+        return None
+    return list(dict.fromkeys(resolve_report_type(n, allow_unknown=allow, parameter="report_types").name
+                              for n in names))
 
 
 def _list_time(value: Any, parameter: str, *, is_end: bool) -> _dt.datetime | None:
@@ -421,6 +454,7 @@ def list_reports(
     created_since: Any = None,
     created_until: Any = None,
     max_results: int | None = None,
+    allow_unknown: bool = False,
     client: "Client | None" = None,
 ) -> pd.DataFrame:
     """List the account's reports (``getReports``, every page).
@@ -428,7 +462,8 @@ def list_reports(
     Parameters
     ----------
     report_types : str or list of str, optional
-        At most 10. Default: every report type in the registry (asked 10 at a time).
+        At most 10, each in the registry (unless ``allow_unknown``). Default: every report
+        type in the registry (asked 10 at a time).
     statuses : str or list of str, optional
         ``processingStatus`` values: CANCELLED, DONE, FATAL, IN_PROGRESS, IN_QUEUE.
     marketplace : str or list, optional
@@ -437,6 +472,8 @@ def list_reports(
         Creation-time range; default: the last 90 days (Amazon keeps reports that long).
     max_results : int, optional
         Stop after this many reports.
+    allow_unknown : bool, default False
+        Accept report types the registry does not list (see :func:`read_report`).
     client : Client, optional
 
     Returns
@@ -449,12 +486,9 @@ def list_reports(
     """
     from .client import resolve_client
 
-    types = _names(report_types, "report_types", limit=MAX_LIST_FILTER)
+    types = _report_type_names(report_types, limit=MAX_LIST_FILTER, allow_unknown=allow_unknown)
     stats = _names(statuses, "statuses", limit=MAX_LIST_FILTER, allowed=PROCESSING_STATUSES)
-    if max_results is not None and (isinstance(max_results, bool) or not isinstance(max_results, int)
-                                    or max_results < 1):
-        msg = f"max_results={max_results!r} must be a whole number >= 1 or None"
-        raise ConfigurationError(msg, parameter="max_results", value=max_results, allowed="an int >= 1 or None")
+    max_results = check_int(max_results, "max_results", min=1, allow_none=True)
     since = _list_time(created_since, "created_since", is_end=False)
     until = _list_time(created_until, "created_until", is_end=True)
     now = _now()
@@ -514,6 +548,7 @@ def list_report_schedules(
     report_types: str | Sequence[str] | None = None,
     *,
     marketplace: str | Marketplace | Sequence[str] | None = None,
+    allow_unknown: bool = False,
     client: "Client | None" = None,
 ) -> pd.DataFrame:
     """List the account's report schedules (``getReportSchedules``).
@@ -521,9 +556,12 @@ def list_report_schedules(
     Parameters
     ----------
     report_types : str or list of str, optional
-        Default: every report type in the registry (the API takes 10 per call; asked in chunks).
+        Each in the registry (unless ``allow_unknown``). Default: every report type in the
+        registry (the API takes 10 per call; asked in chunks).
     marketplace : str or list, optional
         Only schedules covering one of these marketplaces.
+    allow_unknown : bool, default False
+        Accept report types the registry does not list (see :func:`read_report`).
     client : Client, optional
 
     Returns
@@ -535,14 +573,7 @@ def list_report_schedules(
     """
     from .client import resolve_client
 
-    if report_types is None:
-        types = sorted(REPORT_TYPES)
-    else:
-        items = [report_types] if isinstance(report_types, str) else list(report_types)
-        if not items or not all(isinstance(v, str) and v.strip() for v in items):
-            msg = f"report_types={report_types!r} must be a report type or a non-empty list of them"
-            raise ConfigurationError(msg, parameter="report_types", value=report_types)
-        types = list(dict.fromkeys(v.strip().upper() for v in items))
+    types = _report_type_names(report_types, limit=None, allow_unknown=allow_unknown) or sorted(REPORT_TYPES)
     client = resolve_client(client)
     wanted = None
     if marketplace is not None:

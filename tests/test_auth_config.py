@@ -154,3 +154,30 @@ def test_client_has_the_cache_verbs(tmp_path):
     info = c.cache_info()
     assert info.empty and "report_type" in info.columns
     assert c.clear_cache() == 0
+
+
+def test_a_profile_named_DEFAULT_round_trips_and_lends_nothing(monkeypatch):
+    """configparser's DEFAULT section made such a profile unloadable and its keys every profile's."""
+    config.save_profile("DEFAULT", Credentials("d-id", "d-secret-value", "Atzr|d-token"), marketplace="DE",
+                        token_url="http://127.0.0.1:9/auth/o2/token", endpoint="http://127.0.0.1:9")
+    config.save_profile("other", Credentials("o-id", "o-secret-value", "Atzr|o-token"))
+    assert sorted(config.list_profiles()) == ["DEFAULT", "other"]
+    saved = config.load_profile("DEFAULT")
+    assert saved["client_id"] == "d-id" and saved["token_url"] == "http://127.0.0.1:9/auth/o2/token"
+    other = config.load_profile("other")
+    assert set(other) == {"client_id", "client_secret", "refresh_token"}  # no token_url, endpoint, marketplace
+    client = amzv.Client(profile="other")
+    assert client.token_url == "https://api.amazon.com/auth/o2/token" and client.marketplace is None
+    assert amzv.Client(profile="DEFAULT").credentials.client_id == "d-id"
+    # saving again keeps both intact
+    config.save_profile("other", Credentials("o-id", "o-secret-value", "Atzr|o-token2"))
+    assert config.load_profile("DEFAULT")["refresh_token"] == "Atzr|d-token"
+    assert "token_url" not in config.load_profile("other")
+
+
+@pytest.mark.parametrize("name", ["", " italy", "a]b", "x\ny", 5])
+def test_profile_names_that_cannot_round_trip_are_refused(name):
+    with pytest.raises(ConfigurationError) as info:
+        config.save_profile(name, Credentials(**CREDS))
+    assert info.value.parameter == "profile"
+    assert not config.profiles_path().exists()

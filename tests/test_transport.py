@@ -64,7 +64,8 @@ def test_expired_token_403_refreshes_once_and_retries(client, sb):
     assert len(_search(client, sb)["items"]) == 2
     stats = sb.stats()
     assert stats["calls"]["token"] == 2
-    assert stats["calls"]["searchCatalogItems"] == 3  # ok, 403, retried ok
+    # ok, 403, retried ok (a 429 from the module's shared sandbox bucket may come on top)
+    assert stats["calls"]["searchCatalogItems"] - stats["throttled"].get("searchCatalogItems", 0) == 3
 
 
 def test_persistent_expiry_is_not_retried_forever(client, sb, monkeypatch):

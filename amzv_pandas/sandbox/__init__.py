@@ -25,9 +25,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 if TYPE_CHECKING:
-    from ..auth import Credentials
-    from ..client import Client
-    from .server import SandboxServer
+    from ._http.server import SandboxServer
 
 __all__ = ["Sandbox", "serve", "main"]
 
@@ -72,7 +70,9 @@ class Sandbox:
         return f"{self.url}/apps/authorize/consent"
 
     @property
-    def credentials(self) -> "Credentials":
+    # Typed Any: the sandbox sits beside the client layers, not above them, so auth and
+    # client are imported only inside these two functions (issue 11's layer rule).
+    def credentials(self) -> Any:
         """:class:`amzv_pandas.auth.Credentials` of the built-in account."""
         from ..auth import Credentials
 
@@ -90,7 +90,7 @@ class Sandbox:
         """The :class:`~amzv_pandas.sandbox.data.SandboxData` behind the server."""
         return self._server.data
 
-    def client(self, **kwargs: Any) -> "Client":
+    def client(self, **kwargs: Any) -> Any:
         """A :class:`amzv_pandas.client.Client` pointed at this sandbox (marketplace US unless given)."""
         from ..client import Client
 
@@ -121,8 +121,9 @@ class Sandbox:
         """Drop every fault injected and not yet used."""
         self._server.faults.clear()
 
-    def inject(self, kind: str, *, operation: str | None = None, count: int = 1, **options: Any) -> None:
-        """Make the next ``count`` matching requests misbehave.
+    def inject(self, kind: str, *, operation: str | None = None, count: int | None = 1,
+               probability: float | None = None, **options: Any) -> None:
+        """Make the next ``count`` matching requests (or a random share of them) misbehave.
 
         Parameters
         ----------
@@ -138,14 +139,58 @@ class Sandbox:
             * ``"report_outcome"`` — the next created report (of ``report_type=``,
               if given) ends with ``status=`` ``"FATAL"`` (default) or
               ``"CANCELLED"`` and ``error_details=``;
-            * ``"not_found_after_create"`` — getReport answers 404 NotFound.
+            * ``"not_found_after_create"`` — getReport answers 404 NotFound; with
+              ``seconds=``, the next ``count`` reports asked for while younger than
+              that (sandbox clock, from their creation) answer 404 until they are
+              that old;
+            * ``"fail_after_create"`` — createReport really creates the report,
+              then answers ``status=`` 500 (default) or 503, or with ``drop=True``
+              closes the connection: the caller cannot know the report exists;
+            * ``"redirect"`` — answer ``status=`` 302 (default; 301/303/307/308) with
+              ``Location: location=`` (default ``http://127.0.0.2:9/elsewhere``),
+              for any operation, ``"token"`` and ``"downloadDocument"`` included;
+            * ``"body"`` — replace the answer's body (``downloadDocument`` or an SP-API
+              operation, whose handler then does not run) with ``document=``:
+              ``"null"``; ``"deep"`` (JSON objects nested ``depth=`` levels, default
+              100000); ``"bomb"`` (downloads only: a gzip document expanding to about
+              ``expanded_bytes=``, default 4 GiB, of ``fill=`` bytes — ``b"0,"`` inside
+              a JSON array for JSON documents, ``b"a\tb\n"`` otherwise — generated
+              while it is sent, a few MB on the wire); ``"oversized"`` (a non-JSON
+              ``text/html`` body of ``size=`` bytes, default 1 GiB, streamed); or raw
+              ``data=`` bytes, sent unchanged (gzip them yourself for a download).
+              Documents ``null``/``deep`` are gzip-compressed like stored ones. An
+              SP-API answer has ``status=`` (default 200); ``content_type=`` overrides
+              the type. A replaced document ignores ``Range`` (a full 200);
+            * ``"drip"`` — send the body (a document, an API or token answer) at
+              ``bytes_per_second=`` (default 1), giving up and closing the connection
+              after ``max_seconds=`` (default 600) or when the server closes;
+            * ``"missing_status"`` — a getReport answer lacks ``processingStatus``
+              (or the field named by ``field=``);
+            * ``"echo_credentials"`` — with ``operation="token"``, the token endpoint
+              answers 401 repeating the posted form (client secret, refresh token) in
+              ``error_description``; for an SP-API operation, 403 repeating the
+              ``x-amz-access-token`` header in its message.
         operation : str, optional
             An operationId, ``"token"``, ``"consent"`` or ``"downloadDocument"``.
             None means any SP-API operation (not the token endpoint or downloads).
-        count : int
-            How many requests the fault applies to.
+            Kinds bound to one operation (``truncate``, ``report_outcome``,
+            ``not_found_after_create``, ``fail_after_create``, ``missing_status``)
+            ignore it.
+        count : int or None
+            How many requests the fault applies to; None: no limit (until
+            :meth:`clear_faults`).
+        probability : float, optional
+            Apply the fault to each matching request with this probability, drawn
+            from a generator seeded by ``serve(fault_seed=)``; ``count`` still
+            limits the uses. See also ``serve(fault_rates=)``.
+
+        Raises
+        ------
+        ValueError, TypeError
+            An unknown kind or operation, or an option the kind does not take or
+            cannot use.
         """
-        self._server.inject(kind, operation=operation, count=count, **options)
+        self._server.inject(kind, operation=operation, count=count, probability=probability, **options)
 
     def advance_clock(self, seconds: float) -> None:
         """Move the sandbox clock forward (token, code and link expiry; report progress; buckets)."""
@@ -169,6 +214,8 @@ def serve(
     flat_rows: int = 500,
     vendor_asins: int = 50,
     account_type: str = "vendor",
+    fault_rates: Mapping[str, Any] | None = None,
+    fault_seed: int = 0,
     **data_options: Any,
 ) -> Sandbox:
     """Start a sandbox server in a background thread.
@@ -196,6 +243,15 @@ def serve(
         Sizes of flat-file documents and of the vendor's ASIN list.
     account_type : {"vendor", "seller"}
         The built-in account's kind (only vendors may request ``vendorDetails``).
+    fault_rates : mapping, optional
+        Random faults for load tests: ``{kind: probability}``, e.g.
+        ``{"500": 0.10, "truncate": 0.05, "fail_after_create": 0.05}``, each applied
+        to that share of its matching requests with no count limit; a value may be a
+        mapping ``{"probability": p, "operation": ..., **options}`` (see
+        :meth:`Sandbox.inject`).
+    fault_seed : int
+        Seeds the draws of random faults: the same seed gives the same sequence
+        of draws.
     **data_options
         Passed to :class:`~amzv_pandas.sandbox.data.SandboxData`.
 
@@ -204,13 +260,14 @@ def serve(
     Sandbox
         Running; use ``with serve() as sb:`` or call ``sb.close()``.
     """
-    from .data import SandboxData
-    from .server import SandboxServer
+    from ._data.sandbox_data import SandboxData
+    from ._http.server import SandboxServer
 
     data = SandboxData(seed, flat_rows=flat_rows, vendor_asins=vendor_asins, **data_options)
     server = SandboxServer(data, port=port, speed=speed, static=static, token_lifetime=token_lifetime,
                            processing_seconds=processing_seconds, document_ttl=document_ttl,
-                           rate_limits=rate_limits, account_type=account_type, seed=seed)
+                           rate_limits=rate_limits, account_type=account_type, seed=seed,
+                           fault_rates=fault_rates, fault_seed=fault_seed)
     return Sandbox(server.start())
 
 

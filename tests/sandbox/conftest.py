@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from amzv_pandas import sandbox
-from amzv_pandas.sandbox._models import load_operations
+from amzv_pandas.sandbox._data.api_models import load_operations
 
 US = "ATVPDKIKX0DER"
 

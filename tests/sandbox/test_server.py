@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from amzv_pandas import sandbox
-from amzv_pandas.sandbox._lwa import CLIENT_ID
+from amzv_pandas.sandbox._http.lwa import CLIENT_ID
 
 from .conftest import US, Api
 
@@ -251,9 +251,9 @@ def test_document_range_requests(api):
 
 
 def test_large_documents_are_served_from_disk(sb, api, monkeypatch):
-    from amzv_pandas.sandbox import _documents
+    from amzv_pandas.sandbox._http import documents
 
-    monkeypatch.setattr(_documents, "MEMORY_LIMIT", 0)  # store even this small document on disk
+    monkeypatch.setattr(documents, "MEMORY_LIMIT", 0)  # store even this small document on disk
     report = _wait(api, _create(api))
     stored = sb._server.documents.get(report["reportDocumentId"])
     assert stored.path is not None and stored.data is None

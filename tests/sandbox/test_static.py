@@ -11,7 +11,8 @@ import pytest
 
 from amzv_pandas import sandbox
 from amzv_pandas.sandbox import static
-from amzv_pandas.sandbox._models import QueryArgs, load_operations
+from amzv_pandas.sandbox._data.api_models import load_operations
+from amzv_pandas.sandbox._services.request import QueryArgs
 
 from .conftest import Api
 

@@ -14,8 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+from urllib.parse import unquote
 
-__all__ = ["MODEL_FILES", "Operation", "QueryArgs", "load_operations", "match_operation"]
+__all__ = ["MODEL_FILES", "Operation", "load_model", "load_operations", "match_operation"]
 
 #: The four copied models, in the order the static examples are documented.
 MODEL_FILES: tuple[str, ...] = (
@@ -61,8 +62,6 @@ class Operation:
 
 
 def _unquote(value: str) -> str:
-    from urllib.parse import unquote
-
     return unquote(value)
 
 
@@ -80,7 +79,7 @@ def _model_stem(filename: str) -> str:
 @functools.lru_cache(maxsize=None)
 def load_model(filename: str) -> dict[str, Any]:
     """One model as parsed JSON (cached; treat as read-only)."""
-    path = Path(__file__).with_name("spapi") / "models" / filename
+    path = Path(__file__).parents[1] / "spapi" / "models" / filename
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -133,36 +132,3 @@ def match_operation(
             return op, params, True
         path_known = True
     return None, {}, path_known
-
-
-class QueryArgs:
-    """Parsed query string with the model's array rules.
-
-    Arrays arrive comma-separated (``collectionFormat: csv``) or as repeated
-    parameters; both are accepted. Parameters the model does not define are
-    ignored, as the live service does.
-    """
-
-    def __init__(self, query: Mapping[str, list[str]]) -> None:
-        self._query = query
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._query
-
-    def names(self) -> set[str]:
-        return set(self._query)
-
-    def raw(self, name: str) -> list[str] | None:
-        return self._query.get(name)
-
-    def one(self, name: str) -> str | None:
-        """A scalar parameter (the last value when repeated)."""
-        values = self._query.get(name)
-        return None if not values else values[-1]
-
-    def array(self, name: str) -> list[str] | None:
-        """An array parameter split on commas, or None when absent."""
-        values = self._query.get(name)
-        if values is None:
-            return None
-        return [part for value in values for part in value.split(",")]

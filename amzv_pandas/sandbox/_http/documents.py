@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping
 from urllib.parse import quote, urlencode
 
-from ._common import Clock, Response
+from .._data.chunks import regroup
+from .._services.common import Clock
+from .._services.request import Response
 
-__all__ = ["DocumentStore", "StoredDocument", "http_date", "parse_range", "s3_error"]
+__all__ = ["DocumentStore", "StoredDocument", "http_date", "parse_range", "s3_error", "s3_request_id"]
 
 #: Compressed documents up to this size stay in memory.
 MEMORY_LIMIT = 1 << 20
@@ -47,22 +49,6 @@ _FINAL_BLOCK = b"\x03\x00"
 def _deflate_block(block: bytes) -> bytes:
     comp = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, -15)  # raw deflate, no zlib/gzip framing
     return comp.compress(block) + comp.flush(zlib.Z_SYNC_FLUSH)
-
-
-def _blocks(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Regroup chunks into blocks of about ``_BLOCK`` bytes (tiny blocks compress badly)."""
-    buf: list[bytes] = []
-    n = 0
-    for chunk in chunks:
-        if not chunk:
-            continue
-        buf.append(chunk)
-        n += len(chunk)
-        if n >= _BLOCK:
-            yield b"".join(buf)
-            buf, n = [], 0
-    if buf:
-        yield b"".join(buf)
 
 
 @dataclass
@@ -143,7 +129,7 @@ class DocumentStore:
         pool = self._pool()
         pending: deque[Future[bytes]] = deque()
         crc = size = 0
-        for block in _blocks(chunks):
+        for block in regroup(chunks, _BLOCK):  # tiny blocks compress badly
             crc = zlib.crc32(block, crc)
             size += len(block)
             pending.append(pool.submit(_deflate_block, block))
@@ -253,6 +239,11 @@ class DocumentStore:
         if self.get(doc_id) is None:
             return s3_error(404, "NoSuchKey", "The specified key does not exist.")
         return None
+
+
+def s3_request_id(request_id: str) -> str:
+    """The ``x-amz-request-id`` S3 would send: 16 upper-case hex digits."""
+    return request_id.replace("-", "")[:16].upper()
 
 
 def s3_error(status: int, code: str, message: str, extra: Mapping[str, str] | None = None) -> Response:

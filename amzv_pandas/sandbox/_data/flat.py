@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ..marketplaces import Marketplace
-from ._data_catalog import Catalog, Product
-from ._data_pools import ADDRESSES, DEFAULT_ADDRESSES, DESCRIPTIONS, DESCRIPTIONS_JP, ITEM_NOTES
-from ._data_util import UTC, Rng, as_utc, day_number, from_day_number, h64, mix, money, price_in
+from ...marketplaces import Marketplace
+from .catalog import Catalog, Product
+from .pools import ADDRESSES, DEFAULT_ADDRESSES, DESCRIPTIONS, DESCRIPTIONS_JP, ITEM_NOTES
+from .util import UTC, Rng, as_utc, day_number, from_day_number, h64, mix, money, price_in
 
 __all__ = ["FlatFiles", "FLAT_HEADERS", "content_type_for", "codec_for"]
 

@@ -8,14 +8,17 @@ single-use and live 5 minutes.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 import threading
 from typing import Mapping
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
-from ._common import Clock, Response
+from .._services.common import Clock
+from .._services.request import Response
 
-__all__ = ["CLIENT_ID", "CODE_LIFETIME", "LWA"]
+__all__ = ["CLIENT_ID", "CODE_LIFETIME", "LWA", "basic_auth", "lwa_error"]
 
 #: The built-in account's LWA client id (the secret and refresh token are random per server).
 CLIENT_ID = "amzn1.application-oa2-client.sandbox"
@@ -31,7 +34,8 @@ def _same(given: str, expected: str) -> bool:
     return secrets.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
-def _lwa_error(status: int, error: str, description: str) -> Response:
+def lwa_error(status: int, error: str, description: str) -> Response:
+    """An LWA error answer (``{"error_description", "error"}``, never cached)."""
     return Response(status, {"error_description": description, "error": error},
                     headers={"Cache-Control": "no-cache, no-store"})
 
@@ -74,38 +78,38 @@ class LWA:
         """
         grant_type = form.get("grant_type")
         if not grant_type:
-            return _lwa_error(400, "invalid_request", "The request is missing a required parameter : grant_type")
+            return lwa_error(400, "invalid_request", "The request is missing a required parameter : grant_type")
         client_id = form.get("client_id") or (basic[0] if basic else None)
         client_secret = form.get("client_secret") or (basic[1] if basic else None)
         if not client_id:
-            return _lwa_error(400, "invalid_request", "The request is missing a required parameter : client_id")
+            return lwa_error(400, "invalid_request", "The request is missing a required parameter : client_id")
         if not (_same(client_id, self.client_id) and _same(client_secret or "", self.client_secret)):
-            return _lwa_error(401, "invalid_client", "Client authentication failed")
+            return lwa_error(401, "invalid_client", "Client authentication failed")
         if grant_type == "refresh_token":
             token = form.get("refresh_token")
             if not token:
-                return _lwa_error(400, "invalid_request", "The request is missing a required parameter : refresh_token")
+                return lwa_error(400, "invalid_request", "The request is missing a required parameter : refresh_token")
             with self._lock:
                 known = token in self._refresh_tokens
             if not known:
-                return _lwa_error(400, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
+                return lwa_error(400, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
             return self._token_response(token)
         if grant_type == "authorization_code":
             code = form.get("code")
             if not code:
-                return _lwa_error(400, "invalid_request", "The request is missing a required parameter : code")
+                return lwa_error(400, "invalid_request", "The request is missing a required parameter : code")
             with self._lock:
                 entry = self._codes.pop(code, None)  # single use, even when the exchange fails below
             if entry is None or entry[0] <= self.clock.time():
-                return _lwa_error(400, "invalid_grant", "The request has an invalid grant parameter : code")
+                return lwa_error(400, "invalid_grant", "The request has an invalid grant parameter : code")
             expected_redirect = entry[1]
             if expected_redirect is not None and form.get("redirect_uri") not in (None, expected_redirect):
-                return _lwa_error(400, "invalid_grant", "The request has an invalid grant parameter : redirect_uri")
+                return lwa_error(400, "invalid_grant", "The request has an invalid grant parameter : redirect_uri")
             new_refresh = "Atzr|" + secrets.token_urlsafe(96)
             with self._lock:
                 self._refresh_tokens.add(new_refresh)
             return self._token_response(new_refresh)
-        return _lwa_error(400, "unsupported_grant_type",
+        return lwa_error(400, "unsupported_grant_type",
                           "The authorization grant type is not supported by the authorization server")
 
     def _token_response(self, refresh_token: str) -> Response:
@@ -168,3 +172,16 @@ class LWA:
         """Make every access token issued so far expired (fault injection)."""
         with self._lock:
             self._access = dict.fromkeys(self._access, 0.0)
+
+
+def basic_auth(header: str | None) -> tuple[str, str] | None:
+    """The client id and secret of an ``Authorization: Basic`` header, or None."""
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip()).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, _, password = decoded.partition(":")
+    # RFC 6749 2.3.1: client credentials are form-encoded before Basic encoding.
+    return unquote_plus(user), unquote_plus(password)

@@ -7,18 +7,15 @@ provided.", the vendor-only ``vendorDetails`` refusal, the ``NOT_FOUND`` text).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._common import ApiError, Response, TokenCodec, check_marketplaces, int_param, invalid_input
-
-if TYPE_CHECKING:
-    from .server import Request
+from ...marketplaces import MARKETPLACES
+from .._data.catalog import IDENTIFIER_TYPES, INCLUDED_DATA, InvalidSKUs
+from .common import TokenCodec, check_marketplaces, int_param
+from .request import ApiError, Request, Response, invalid_input
 
 __all__ = ["CatalogService", "INCLUDED_DATA", "IDENTIFIER_TYPES"]
 
-INCLUDED_DATA = ("attributes", "classifications", "dimensions", "identifiers", "images", "productTypes",
-                 "relationships", "salesRanks", "summaries", "vendorDetails")
-IDENTIFIER_TYPES = ("ASIN", "EAN", "GTIN", "ISBN", "JAN", "MINSAN", "SKU", "UPC")
 #: searchCatalogItems pages through at most this many results.
 RESULT_CAP = 1000
 _KEYWORD_ONLY = ("brandNames", "classificationIds", "keywordsLocale")
@@ -52,7 +49,7 @@ class CatalogService:
 
     # -- shared parameter rules ---------------------------------------------------------------
 
-    def _included_data(self, req: "Request") -> list[str]:
+    def _included_data(self, req: Request) -> list[str]:
         values = req.query.array("includedData")
         if values is None:
             return ["summaries"]
@@ -66,7 +63,7 @@ class CatalogService:
         return values
 
     @staticmethod
-    def _marketplaces(req: "Request", *, max_items: int | None) -> list[str]:
+    def _marketplaces(req: Request, *, max_items: int | None) -> list[str]:
         values = req.query.array("marketplaceIds")
         values = [v.strip() for v in values or [] if v.strip()]
         if not values:
@@ -79,7 +76,7 @@ class CatalogService:
 
     # -- searchCatalogItems -------------------------------------------------------------------
 
-    def search(self, req: "Request") -> Response:
+    def search(self, req: Request) -> Response:
         q = req.query
         marketplace = self._marketplaces(req, max_items=1)[0]
         included = self._included_data(req)
@@ -165,13 +162,11 @@ class CatalogService:
     def _search_data(self, marketplace: str, keywords: list[str], identifiers: list[str], id_type: str | None,
                      seller_id: str | None, brand_names: list[str] | None,
                      classification_ids: list[str] | None) -> tuple[list[str], dict[str, Any]]:
-        from . import data as data_module
-
         if identifiers:
             try:
                 asins, refinements = self.data.search_catalog(
                     marketplace, identifiers=identifiers, identifiers_type=id_type, seller_id=seller_id)
-            except data_module.InvalidSKUs:
+            except InvalidSKUs:
                 # One invalid SKU fails the whole request, without naming it.
                 raise invalid_input("Invalid Input", "") from None
         else:
@@ -181,7 +176,7 @@ class CatalogService:
 
     # -- getCatalogItem -----------------------------------------------------------------------
 
-    def get_item(self, req: "Request") -> Response:
+    def get_item(self, req: Request) -> Response:
         asin = req.path_params["asin"].strip()
         if not asin:
             raise invalid_input("Invalid 'asin' provided.", "asin is required")
@@ -196,10 +191,10 @@ class CatalogService:
 
     # -- Sellers API --------------------------------------------------------------------------
 
-    def participations(self, req: "Request") -> Response:
+    def participations(self, req: Request) -> Response:
         return Response(200, {"payload": self._participation_list()})
 
-    def account(self, req: "Request") -> Response:
+    def account(self, req: Request) -> Response:
         if self.account_type == "vendor":
             # getAccount describes seller accounts; vendor grants are refused.
             raise ApiError(403, "Unauthorized", "Access to requested resource is denied.",
@@ -214,8 +209,6 @@ class CatalogService:
         return Response(200, {"payload": payload})
 
     def _participation_list(self) -> list[dict[str, Any]]:
-        from ..marketplaces import MARKETPLACES
-
         vendor_ids = set(getattr(self.data, "account_marketplaces", ())) or {
             m.marketplace_id for m in MARKETPLACES if m.vendor_central}
         out = []

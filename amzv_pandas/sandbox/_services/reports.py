@@ -17,14 +17,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
-from ._common import (ApiError, Clock, Response, TokenCodec, check_marketplaces, format_time, int_param,
-                      invalid_input, parse_time)
-
-if TYPE_CHECKING:
-    from ._documents import DocumentStore
-    from .server import Request
+from .common import Clock, TokenCodec, check_marketplaces, format_time, int_param, parse_time
+from .request import ApiError, Request, Response, invalid_input
 
 __all__ = ["PROCESSING_STATUSES", "SCHEDULE_PERIODS", "ReportsService"]
 
@@ -40,6 +36,16 @@ _NOT_FOUND = "One or more of the provided ReportRequestIds could not be found."
 #: Share of the processing time a report spends IN_QUEUE.
 _QUEUE_SHARE = 0.25
 _RETENTION = 90 * 86400.0
+
+
+class DocumentStore(Protocol):
+    """Where report documents are kept (the HTTP layer's store, which also serves them)."""
+
+    def put(self, doc_id: str, content_type: str, chunks: Iterable[bytes]) -> Any: ...
+
+    def get(self, doc_id: str) -> Any | None: ...
+
+    def presign(self, doc_id: str, base_url: str, *, content_encoding: bool = False) -> str: ...
 
 
 def _utc(ts: float) -> datetime:
@@ -145,7 +151,7 @@ class ReportsService:
         ``(report_type) -> (status, error_details) | None``; a forced outcome.
     """
 
-    def __init__(self, data: Any, documents: "DocumentStore", clock: Clock, *, processing_seconds: float,
+    def __init__(self, data: Any, documents: DocumentStore, clock: Clock, *, processing_seconds: float,
                  seed: int, account_type: str, codec: TokenCodec,
                  take_outcome_fault: Callable[[str], tuple[str, str | None] | None]) -> None:
         self.data = data
@@ -223,7 +229,7 @@ class ReportsService:
     # -- validation helpers -------------------------------------------------------------------
 
     @staticmethod
-    def _array(req: "Request", name: str, *, max_items: int | None = None,
+    def _array(req: Request, name: str, *, max_items: int | None = None,
                enum: tuple[str, ...] | None = None) -> list[str] | None:
         values = req.query.array(name)
         if values is None:
@@ -242,7 +248,7 @@ class ReportsService:
         return values
 
     @staticmethod
-    def _json_body(req: "Request") -> dict[str, Any]:
+    def _json_body(req: Request) -> dict[str, Any]:
         body = req.json_body()
         if not isinstance(body, dict):
             raise invalid_input("Invalid input", "the request body must be a JSON object")
@@ -282,7 +288,7 @@ class ReportsService:
 
     # -- reports ------------------------------------------------------------------------------
 
-    def get_reports(self, req: "Request") -> Response:
+    def get_reports(self, req: Request) -> Response:
         now = self.clock.time()
         token = req.query.one("nextToken")
         if token is not None:
@@ -324,7 +330,7 @@ class ReportsService:
             body["nextToken"] = self.codec.encode({**state, "offset": offset + size})
         return Response(200, body)
 
-    def create_report(self, req: "Request") -> Response:
+    def create_report(self, req: Request) -> Response:
         body = self._json_body(req)
         report_type = self._body_report_type(body)
         mps = self._body_marketplaces(body)
@@ -403,11 +409,17 @@ class ReportsService:
             raise ApiError(404, "NotFound", _NOT_FOUND)
         return report
 
-    def get_report(self, req: "Request") -> Response:
+    def created_at(self, report_id: str) -> float | None:
+        """When ``report_id`` was created (sandbox clock), or None for an unknown id."""
+        with self._lock:
+            report = self._reports.get(report_id)
+        return None if report is None else report.created
+
+    def get_report(self, req: Request) -> Response:
         report = self._find(req.path_params["reportId"])
         return Response(200, report.to_json(self.clock.time()))
 
-    def cancel_report(self, req: "Request") -> Response:
+    def cancel_report(self, req: Request) -> Response:
         report = self._find(req.path_params["reportId"])
         with self._lock:
             status = report.status(self.clock.time())
@@ -417,7 +429,7 @@ class ReportsService:
             report.cancelled = self.clock.time()
         return Response(200, None)
 
-    def get_report_document(self, req: "Request") -> Response:
+    def get_report_document(self, req: Request) -> Response:
         doc_id = req.path_params["reportDocumentId"]
         flag = req.query.one("enableContentEncodingUrlHeader")
         if flag is not None and flag.lower() not in ("true", "false"):
@@ -431,7 +443,7 @@ class ReportsService:
 
     # -- schedules ----------------------------------------------------------------------------
 
-    def get_report_schedules(self, req: "Request") -> Response:
+    def get_report_schedules(self, req: Request) -> Response:
         types = self._array(req, "reportTypes", max_items=10)
         if types is None:
             raise invalid_input("Missing required 'reportTypes'.", "reportTypes is required")
@@ -440,7 +452,7 @@ class ReportsService:
             found = [_schedule_json(s, now) for s in self._schedules.values() if s["reportType"] in types]
         return Response(200, {"reportSchedules": found})
 
-    def create_report_schedule(self, req: "Request") -> Response:
+    def create_report_schedule(self, req: Request) -> Response:
         body = self._json_body(req)
         report_type = self._body_report_type(body)
         mps = self._body_marketplaces(body)
@@ -464,11 +476,11 @@ class ReportsService:
                            f"No report schedule with id {schedule_id}.")
         return schedule
 
-    def get_report_schedule(self, req: "Request") -> Response:
+    def get_report_schedule(self, req: Request) -> Response:
         schedule = self._find_schedule(req.path_params["reportScheduleId"])
         return Response(200, _schedule_json(schedule, self.clock.time()))
 
-    def cancel_report_schedule(self, req: "Request") -> Response:
+    def cancel_report_schedule(self, req: Request) -> Response:
         schedule = self._find_schedule(req.path_params["reportScheduleId"])
         with self._lock:
             self._schedules.pop(schedule["reportScheduleId"], None)

@@ -1,4 +1,4 @@
-"""Small pieces shared by the sandbox server modules: the clock, errors, time formats, page tokens."""
+"""Small pieces shared by the services (and the HTTP layer): the clock, parameter checks, time formats, page tokens."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import hmac
 import json
 import threading
 import time
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-__all__ = ["ApiError", "Clock", "Response", "TokenCodec", "check_marketplaces", "format_time", "int_param",
-           "invalid_input", "parse_time"]
+from ...marketplaces import MARKETPLACES
+from .request import invalid_input
+
+__all__ = ["Clock", "TokenCodec", "check_marketplaces", "format_time", "int_param", "parse_time"]
 
 
 class Clock:
@@ -44,35 +45,8 @@ class Clock:
             self._offset += float(seconds)
 
 
-class ApiError(Exception):
-    """An SP-API error answer: ``{"errors": [{"code", "message", "details"}]}``.
-
-    Raised by operation handlers; the server turns it into the response.
-    """
-
-    def __init__(self, status: int, code: str, message: str, details: str | None = None) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = details
-
-    def body(self) -> dict[str, Any]:
-        error: dict[str, str] = {"code": self.code, "message": self.message}
-        if self.details is not None:
-            error["details"] = self.details
-        return {"errors": [error]}
-
-
-def invalid_input(message: str, details: str | None = None) -> ApiError:
-    """The usual 400 of the Reports and Catalog APIs."""
-    return ApiError(400, "InvalidInput", message, details)
-
-
 def check_marketplaces(ids: list[str]) -> None:
     """400 unless every id is a known marketplace id."""
-    from ..marketplaces import MARKETPLACES
-
     known = {m.marketplace_id for m in MARKETPLACES}
     bad = [m for m in ids if m not in known]
     if bad:
@@ -90,23 +64,6 @@ def int_param(raw: str | None, name: str, low: int, high: int, *, default: int) 
     if not low <= value <= high:
         raise invalid_input(f"Invalid '{name}' provided.", f"{name} must be between {low} and {high}")
     return value
-
-
-@dataclass
-class Response:
-    """What a handler answers: status, a JSON-able body (or raw bytes / nothing) and extra headers."""
-
-    status: int
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = "application/json"
-
-    def payload(self) -> bytes:
-        if self.body is None:
-            return b""
-        if isinstance(self.body, (bytes, bytearray)):
-            return bytes(self.body)
-        return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
 
 
 def format_time(ts: float) -> str:

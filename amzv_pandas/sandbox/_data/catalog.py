@@ -14,143 +14,21 @@ Rules a test can rely on (see also :mod:`amzv_pandas.sandbox.data`):
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterable, Sequence
 
-from ..marketplaces import Marketplace
-from ._data_pools import (AUTHORS, BEAN_SIZES, BOOK_TITLES, CATEGORIES, COLORS, FEATURES, FEATURES_JP,
-                          LINES, LINES_JP, MUG_SIZES, ORIGINS, ROASTS, TUMBLER_SIZES, Brand, Category)
-from ._data_util import (Rng, domain_of, ean_check, is_japanese, isbn10_from_13, locale_of,
-                         marketplace_or_none, money, price_in)
+from ...marketplaces import Marketplace
+from .catalog_sections import ItemSections
+from .products import (ASIN_CHARS, CYCLE_SUFFIX, IDENTIFIER_TYPES, INCLUDED_DATA, MAX_SKU_LENGTH, NA_COUNTRIES,
+                       InvalidSKUs, Product, families, sku_problem, tokens)
+from .pools import (AUTHORS, BEAN_SIZES, BOOK_TITLES, CATEGORIES, COLORS, LINES, LINES_JP, MUG_SIZES, ORIGINS,
+                    ROASTS, TUMBLER_SIZES)
+from .util import Rng, ean_check, is_japanese, locale_of, marketplace_or_none
 
 __all__ = ["Catalog", "Product", "InvalidSKUs", "sku_problem", "INCLUDED_DATA", "IDENTIFIER_TYPES"]
 
-INCLUDED_DATA = ("attributes", "classifications", "dimensions", "identifiers", "images", "productTypes",
-                 "relationships", "salesRanks", "summaries", "vendorDetails")
-#: The suffix large flat files give the extra listings they cycle through.
-_CYCLE = re.compile(r"-R\d+\.\d+$")
 
-IDENTIFIER_TYPES = ("ASIN", "EAN", "GTIN", "ISBN", "JAN", "MINSAN", "SKU", "UPC")
-
-_ASIN_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_IMG_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+-"
-_WORD = re.compile(r"\w+")
-_NA = ("US", "CA", "MX", "BR")
-_BESTSELLER_SLUG = {"Grocery": "grocery", "Kitchen": "kitchen", "Books": "books",
-                    "Health & Personal Care": "hpc"}
-_REPLENISHMENT = ("BASIC_REPLENISHMENT",) * 6 + ("NEW_PRODUCT", "LIMITED_REPLENISHMENT", "OBSOLETE",
-                                                 "PLANNED_REPLENISHMENT")
-#: SKUs starting with this are *invalid* by sandbox convention.
-INVALID_PREFIX = "INVALID"
-MAX_SKU_LENGTH = 40
-
-
-class InvalidSKUs(Exception):
-    """A SKU batch held invalid SKUs; Amazon answers 400 InvalidInput without naming them.
-
-    Attributes
-    ----------
-    skus : list of str
-        The invalid SKUs (for the sandbox's own diagnostics; never sent to clients).
-    """
-
-    def __init__(self, skus: Sequence[str]) -> None:
-        self.skus = list(skus)
-        super().__init__(f"invalid SKUs: {self.skus!r}")
-
-
-def sku_problem(sku: str) -> str | None:
-    """Why ``sku`` is invalid, or None when it is well formed.
-
-    A SKU is invalid when it is empty, longer than 40 characters, has leading or
-    trailing whitespace, holds a control character, or starts with ``"INVALID"``
-    (a sandbox convention so tests can make invalid SKUs on purpose).  A
-    well-formed SKU the seller does not have is merely *unknown*.
-    """
-    if not sku:
-        return "empty"
-    if len(sku) > MAX_SKU_LENGTH:
-        return f"longer than {MAX_SKU_LENGTH} characters"
-    if sku != sku.strip():
-        return "leading or trailing whitespace"
-    if any(unicodedata.category(ch) == "Cc" for ch in sku):
-        return "control character"
-    if sku.startswith(INVALID_PREFIX):
-        return f"starts with {INVALID_PREFIX!r}"
-    return None
-
-
-def _tokens(*texts: str) -> frozenset[str]:
-    out: set[str] = set()
-    for text in texts:
-        out.update(_WORD.findall(text.casefold()))
-    return frozenset(out)
-
-
-@dataclass(eq=False)
-class Product:
-    """One catalog item (static facts; sections are built on demand)."""
-
-    index: int
-    asin: str
-    cat: Category
-    brand: Brand
-    title: str
-    title_jp: str
-    classification: str            # BASE_PRODUCT | VARIATION_PARENT | PRODUCT_BUNDLE
-    parent: int | None
-    children: tuple[int, ...]
-    color: tuple[str, str] | None
-    size: tuple[str, str] | None
-    style: str | None
-    model_number: str
-    release_date: date
-    price_usd: int                 # cents
-    demand: float                  # mean units/day
-    ean: str
-    upc: str | None
-    isbn13: str | None
-    minsan: str | None
-    na_only: bool
-    tokens: frozenset[str]
-    contributors: tuple[tuple[str, str], ...]
-    package_quantity: int
-
-    @property
-    def gtin(self) -> str:
-        return "0" + self.ean
-
-    @property
-    def isbn10(self) -> str | None:
-        return isbn10_from_13(self.isbn13) if self.isbn13 else None
-
-    @property
-    def buyable(self) -> bool:
-        return self.classification != "VARIATION_PARENT"
-
-    def sold_in(self, m: Marketplace) -> bool:
-        return not (self.na_only and m.country_code not in _NA)
-
-
-def _families(n: int) -> tuple[dict[int, int], dict[int, tuple[int, ...]]]:
-    """child index -> parent index, parent index -> children."""
-    parent_of: dict[int, int] = {}
-    children: dict[int, tuple[int, ...]] = {}
-    for base in range(n):
-        if CATEGORIES[base % 10].variation is None or (base % 50) >= 10:
-            continue
-        members = [base + 10 * k for k in range(5) if base + 10 * k < n]
-        if len(members) >= 3:
-            children[members[0]] = tuple(members[1:])
-            for c in members[1:]:
-                parent_of[c] = members[0]
-    return parent_of, children
-
-
-class Catalog:
+class Catalog(ItemSections):
     """The catalog universe, its seller SKUs and the search index."""
 
     def __init__(self, seed: int, n_asins: int, vendor_asins: int) -> None:
@@ -158,7 +36,7 @@ class Catalog:
         n = max(1, n_asins)
         # Grow the universe until it holds ``vendor_asins`` buyable items.
         while True:
-            parent_of, children = _families(n)
+            parent_of, children = families(n)
             if n - len(children) >= vendor_asins:
                 break
             n += max(1, (vendor_asins - (n - len(children))))
@@ -167,7 +45,7 @@ class Catalog:
         seen: set[str] = set()
         asins: list[str] = []
         while len(asins) < n:
-            a = "B0" + rng.chars(_ASIN_CHARS, 8)
+            a = "B0" + rng.chars(ASIN_CHARS, 8)
             if a not in seen:
                 seen.add(a)
                 asins.append(a)
@@ -305,7 +183,7 @@ class Catalog:
             classification=classification, parent=parent, children=children, color=color, size=size,
             style=style, model_number=model, release_date=release, price_usd=price, demand=demand,
             ean=ean, upc=upc, isbn13=isbn13, minsan=minsan, na_only=na_only,
-            tokens=_tokens(title, brand.name, title_jp, brand.name_jp),
+            tokens=tokens(title, brand.name, title_jp, brand.name_jp),
             contributors=contributors, package_quantity=package_quantity,
         )
 
@@ -330,7 +208,7 @@ class Catalog:
         codes: list[str] = []
         while len(codes) < 6:
             code = (rng.chars("ABCDEFGHJKLMNPQRSTUVWXYZ", 3) + rng.chars("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ", 2)
-                    if len(codes) < 3 else "A" + rng.chars(_ASIN_CHARS, 13))
+                    if len(codes) < 3 else "A" + rng.chars(ASIN_CHARS, 13))
             if code not in codes:
                 codes.append(code)
         self.sellers = codes
@@ -390,7 +268,7 @@ class Catalog:
         asin = table.get(sku)
         if asin is not None or not table:
             return asin
-        base, cut = _CYCLE.subn("", sku)
+        base, cut = CYCLE_SUFFIX.subn("", sku)
         if not cut:
             return None
         if base in table:
@@ -436,7 +314,7 @@ class Catalog:
         if identifiers:
             found = self._by_identifiers(m, list(identifiers), (identifiers_type or "").upper(), seller_id)
         else:
-            wanted = [_tokens(k) for k in keywords or ()]
+            wanted = [tokens(k) for k in keywords or ()]
             wanted = [w for w in wanted if w]
             found = [p for p in self.products if p.sold_in(m) and all(w <= p.tokens for w in wanted)]
             if brand_names:
@@ -480,7 +358,7 @@ class Catalog:
             table = self._ident[kind]
             hits = [self.products[table[v]] for v in identifiers if v in table]
             if kind == "UPC":
-                hits = [p for p in hits if m.country_code in _NA]
+                hits = [p for p in hits if m.country_code in NA_COUNTRIES]
             elif kind == "MINSAN":
                 hits = [p for p in hits if m.country_code == "IT"]
         out: list[Product] = []
@@ -530,194 +408,3 @@ class Catalog:
                 builder = getattr(self, "_" + section)
                 item[section] = [builder(p, m, locale) for m in mps]
         return item
-
-    def _summaries(self, p: Product, m: Marketplace, locale: str | None) -> dict[str, Any]:
-        jp = is_japanese(locale or locale_of(m))
-        leaf_id, leaf_name = p.cat.browse[-1]
-        s: dict[str, Any] = {
-            "marketplaceId": m.marketplace_id,
-            "adultProduct": False,
-            "autographed": False,
-            "brand": p.brand.name_jp if jp else p.brand.name,
-            "browseClassification": {"displayName": leaf_name, "classificationId": leaf_id},
-        }
-        if p.color:
-            s["color"] = p.color[1] if jp else p.color[0]
-        if p.contributors:
-            s["contributors"] = [{"role": {"displayName": "著者" if jp else "Author", "value": "author"},
-                                  "value": a[1] if jp else a[0]} for a in p.contributors]
-        s.update({
-            "itemClassification": p.classification,
-            "itemName": p.title_jp if jp else p.title,
-            "manufacturer": p.brand.manufacturer,
-            "memorabilia": False,
-            "modelNumber": p.model_number,
-            "packageQuantity": p.package_quantity,
-            "partNumber": p.model_number + ("-JP" if m.country_code == "JP" else ""),
-            "releaseDate": p.release_date.isoformat(),
-        })
-        if p.size:
-            s["size"] = p.size[1] if jp else p.size[0]
-        if p.style:
-            s["style"] = p.style
-        s.update({
-            "tradeInEligible": p.cat.key == "book",
-            "websiteDisplayGroup": p.cat.display_group,
-            "websiteDisplayGroupName": p.cat.display_group_name,
-        })
-        return s
-
-    def _identifiers(self, p: Product, m: Marketplace, locale: str | None) -> dict[str, Any]:
-        ids = [{"identifierType": "EAN", "identifier": p.ean}, {"identifierType": "GTIN", "identifier": p.gtin}]
-        if p.isbn13:
-            ids.append({"identifierType": "ISBN", "identifier": p.isbn10 or ""})
-        if p.upc and m.country_code in _NA:
-            ids.append({"identifierType": "UPC", "identifier": p.upc})
-        if m.country_code == "JP":
-            ids.append({"identifierType": "JAN", "identifier": p.ean})
-        if p.minsan and m.country_code == "IT":
-            ids.append({"identifierType": "MINSAN", "identifier": p.minsan})
-        return {"marketplaceId": m.marketplace_id, "identifiers": ids}
-
-    def _images(self, p: Product, m: Marketplace, locale: str | None) -> dict[str, Any]:
-        rng = Rng(self.seed, "images", p.index)
-        variants = ["MAIN"] + [f"PT{k:02d}" for k in range(1, rng.randint(2, 6) + 1)]
-        if p.parent is not None:
-            variants.append("SWCH")
-        images = []
-        for v in variants:
-            big = rng.choice(((1500, 1500), (2560, 1707), (2000, 2000), (1707, 2560)))
-            small = (500, max(1, round(500 * big[0] / big[1])))  # (width, height)
-            for width, height in (big, small):
-                images.append({"variant": v,
-                               "link": f"https://m.media-amazon.com/images/I/{rng.chars(_IMG_CHARS, 10)}L.jpg",
-                               "height": height, "width": width})
-        return {"marketplaceId": m.marketplace_id, "images": images}
-
-    def _productTypes(self, p: Product, m: Marketplace, locale: str | None) -> dict[str, Any]:
-        return {"marketplaceId": m.marketplace_id, "productType": p.cat.product_type}
-
-    def _salesRanks(self, p: Product, m: Marketplace, locale: str | None) -> dict[str, Any]:
-        out: dict[str, Any] = {"marketplaceId": m.marketplace_id}
-        if not p.buyable:  # Amazon ranks the children, not the parent
-            out["classificationRanks"] = []
-            out["displayGroupRanks"] = []
-            return out
-        rng = Rng(self.seed, "rank", p.index, m.country_code)
-        leaf_id, leaf_name = p.cat.browse[-1]
-        slug = _BESTSELLER_SLUG[p.cat.display_group_name]
-        rank = 1 + int(4000 / (p.demand + 0.5) * (0.5 + rng.random()))
-        out["classificationRanks"] = [{
-            "classificationId": leaf_id, "title": leaf_name,
-            "link": f"http://www.{domain_of(m)}/gp/bestsellers/{slug}/{leaf_id}", "rank": rank}]
-        out["displayGroupRanks"] = [{
-            "websiteDisplayGroup": p.cat.display_group, "title": p.cat.display_group_name,
-            "link": f"http://www.{domain_of(m)}/gp/bestsellers/{slug}", "rank": rank * rng.randint(8, 60)}]
-        return out
-
-    def _classifications(self, p: Product, m: Marketplace, locale: str | None) -> dict[str, Any]:
-        node: dict[str, Any] | None = None
-        for cid, name in p.cat.browse:  # root first: wrap each level around its parent
-            node = {"displayName": name, "classificationId": cid, **({"parent": node} if node else {})}
-        return {"marketplaceId": m.marketplace_id, "classifications": [node]}
-
-    def _dims(self, p: Product, m: Marketplace) -> tuple[dict[str, Any], dict[str, Any]]:
-        rng = Rng(self.seed, "dims", p.index)
-        h, l, w = (v * rng.uniform(0.85, 1.15) for v in p.cat.dims_in)
-        lb = p.cat.weight_lb * rng.uniform(0.8, 1.2) * p.package_quantity
-        imperial = m.country_code == "US"
-
-        def dim(v_in: float) -> dict[str, Any]:
-            return ({"unit": "inches", "value": round(v_in, 2)} if imperial
-                    else {"unit": "centimeters", "value": round(v_in * 2.54, 2)})
-
-        def wt(v_lb: float) -> dict[str, Any]:
-            return ({"unit": "pounds", "value": round(v_lb, 2)} if imperial
-                    else {"unit": "kilograms", "value": round(v_lb * 0.45359237, 3)})
-
-        item = {"height": dim(h), "length": dim(l), "weight": wt(lb), "width": dim(w)}
-        package = {"height": dim(h * 1.1 + 0.5), "length": dim(l * 1.1 + 0.5), "weight": wt(lb * 1.15 + 0.1),
-                   "width": dim(w * 1.1 + 0.5)}
-        return item, package
-
-    def _dimensions(self, p: Product, m: Marketplace, locale: str | None) -> dict[str, Any]:
-        item, package = self._dims(p, m)
-        return {"marketplaceId": m.marketplace_id, "item": item, "package": package}
-
-    def _variation_theme(self, p: Product) -> dict[str, Any]:
-        v = p.cat.variation or "SIZE"
-        attrs = {"SIZE": ["size"], "COLOR": ["color"], "SIZE/COLOR": ["color", "size"]}[v]
-        theme = {"SIZE": "SIZE_NAME", "COLOR": "COLOR_NAME", "SIZE/COLOR": "SIZE_NAME/COLOR_NAME"}[v]
-        return {"attributes": attrs, "theme": theme}
-
-    def _relationships(self, p: Product, m: Marketplace, locale: str | None) -> dict[str, Any]:
-        rels: list[dict[str, Any]] = []
-        if p.children:
-            kids = [self.asins[c] for c in p.children if self.products[c].sold_in(m)]
-            rels.append({"childAsins": kids, "type": "VARIATION", "variationTheme": self._variation_theme(p)})
-        elif p.parent is not None:
-            rels.append({"parentAsins": [self.asins[p.parent]], "type": "VARIATION",
-                         "variationTheme": self._variation_theme(p)})
-        return {"marketplaceId": m.marketplace_id, "relationships": rels}
-
-    def _vendorDetails(self, p: Product, m: Marketplace, locale: str | None) -> dict[str, Any]:
-        rng = Rng(self.seed, "vendor", p.index)
-        return {
-            "marketplaceId": m.marketplace_id,
-            "brandCode": p.brand.code,
-            "manufacturerCode": self.sellers[0],
-            "manufacturerCodeParent": self.sellers[0],
-            "productCategory": {"displayName": p.cat.product_category[1], "value": p.cat.product_category[0]},
-            "productGroup": p.cat.product_group,
-            "productSubcategory": {"displayName": p.cat.product_subcategory[1],
-                                   "value": p.cat.product_subcategory[0]},
-            "replenishmentCategory": rng.choice(_REPLENISHMENT),
-        }
-
-    def _attributes(self, p: Product, m: Marketplace, locale: str | None) -> dict[str, list[dict[str, Any]]]:
-        loc = locale or locale_of(m)
-        jp = is_japanese(loc)
-        mid = m.marketplace_id
-
-        def text(v: str) -> list[dict[str, Any]]:
-            return [{"language_tag": loc, "value": v, "marketplace_id": mid}]
-
-        def plain(v: Any) -> list[dict[str, Any]]:
-            return [{"value": v, "marketplace_id": mid}]
-
-        item, package = self._dims(p, m)
-        rng = Rng(self.seed, "attrs", p.index)
-        feats = FEATURES_JP if jp else FEATURES
-        picks = sorted({rng.next64() % len(feats) for _ in range(4)})
-        cents = price_in(p.price_usd, m.currency)
-        attrs: dict[str, list[dict[str, Any]]] = {
-            "item_name": text(p.title_jp if jp else p.title),
-            "brand": text(p.brand.name_jp if jp else p.brand.name),
-            "manufacturer": text(p.brand.manufacturer),
-            "bullet_point": [{"language_tag": loc, "value": feats[k], "marketplace_id": mid} for k in picks],
-            "model_number": plain(p.model_number),
-            "part_number": plain(p.model_number),
-            "list_price": [{"currency": m.currency, "value": float(money(cents)), "marketplace_id": mid}],
-            "item_weight": [{**item["weight"], "marketplace_id": mid}],
-            "item_dimensions": [{"height": item["height"], "length": item["length"], "width": item["width"],
-                                 "marketplace_id": mid}],
-            "item_package_dimensions": [{"height": package["height"], "length": package["length"],
-                                         "width": package["width"], "marketplace_id": mid}],
-            "item_package_weight": [{**package["weight"], "marketplace_id": mid}],
-            "number_of_items": plain(p.package_quantity),
-            "item_type_keyword": plain(p.cat.item_type_keyword),
-            "recommended_browse_nodes": plain(p.cat.browse[-1][0]),
-            "externally_assigned_product_identifier": [{"type": "ean", "value": p.ean, "marketplace_id": mid}],
-            "product_site_launch_date": plain(f"{p.release_date.isoformat()}T08:00:01.000Z"),
-            "supplier_declared_dg_hz_regulation": plain("not_applicable"),
-        }
-        if p.color:
-            attrs["color"] = text(p.color[1] if jp else p.color[0])
-        if p.size:
-            attrs["size"] = text(p.size[1] if jp else p.size[0])
-        if p.contributors:
-            attrs["author"] = [{"language_tag": loc, "value": a[1] if jp else a[0], "marketplace_id": mid}
-                               for a in p.contributors]
-        if p.cat.key in ("beans", "ground"):
-            attrs["coffee_roast_type"] = text(p.style or "Medium Roast")
-        return attrs
