@@ -16,39 +16,39 @@ from typing import Any
 
 from . import exceptions
 from ._version import __version__
-from .marketplaces import marketplaces
-from . import accessor as _accessor  # noqa: F401  registers df.amzv; it imports the catalog lazily
+from ._specs.marketplaces import marketplaces
+from ._frontends import accessor as _accessor  # noqa: F401  registers df.amzv; it imports the catalog lazily
 
 # name -> (module, attribute); attribute None means the submodule itself.
 _LAZY: dict[str, tuple[str, str | None]] = {
     # the client, credentials and the built-in sandbox
-    "Client": ("client", "Client"),
-    "get_default_client": ("client", "get_default_client"),
-    "set_default_client": ("client", "set_default_client"),
-    "Credentials": ("auth", "Credentials"),
-    "authorize": ("auth", "authorize"),
+    "Client": ("_transport.http", "Client"),
+    "get_default_client": ("_transport.http", "get_default_client"),
+    "set_default_client": ("_transport.http", "set_default_client"),
+    "Credentials": ("_transport.lwa", "Credentials"),
+    "authorize": ("_transport.lwa", "authorize"),
     "sandbox": ("sandbox", None),
     # reports
-    "read_report": ("reports", "read_report"),
-    "get_report": ("reports", "get_report"),
-    "list_reports": ("reports", "list_reports"),
-    "list_report_schedules": ("reports", "list_report_schedules"),
-    "report_types": ("report_registry", "report_types"),
-    "get_report_type": ("report_registry", "get_report_type"),
-    "cache_info": ("cache", "cache_info"),
-    "clear_cache": ("cache", "clear_cache"),
+    "read_report": ("_reports.api", "read_report"),
+    "get_report": ("_reports.api", "get_report"),
+    "list_reports": ("_reports.api", "list_reports"),
+    "list_report_schedules": ("_reports.api", "list_report_schedules"),
+    "report_types": ("_specs.registry", "report_types"),
+    "get_report_type": ("_specs.registry", "get_report_type"),
+    "cache_info": ("_cache.store", "cache_info"),
+    "clear_cache": ("_cache.store", "clear_cache"),
     # the catalog
-    "get_catalog_items": ("catalog", "get_catalog_items"),
-    "search_catalog_items": ("catalog", "search_catalog_items"),
-    "expand_attributes": ("catalog", "expand_attributes"),
+    "get_catalog_items": ("_catalog.api", "get_catalog_items"),
+    "search_catalog_items": ("_catalog.api", "search_catalog_items"),
+    "expand_attributes": ("_catalog.api", "expand_attributes"),
     # dates and append-mode sync
-    "DateRange": ("dates", "DateRange"),
-    "sync": ("backfill", "sync"),
-    "read_synced": ("backfill", "read_synced"),
-    "sync_history": ("backfill", "sync_history"),
-    "SyncResult": ("backfill", "SyncResult"),
+    "DateRange": ("_specs.dates", "DateRange"),
+    "sync": ("_sync.sync", "sync"),
+    "read_synced": ("_sync.sync", "read_synced"),
+    "sync_history": ("_sync.sync", "sync_history"),
+    "SyncResult": ("_sync.sync", "SyncResult"),
     # notebooks
-    "ReportForm": ("widgets", "ReportForm"),
+    "ReportForm": ("_frontends.widgets", "ReportForm"),
 }
 
 __all__ = ["__version__", "exceptions", "marketplaces", *_LAZY]

@@ -1,5 +1,5 @@
 """``python -m amzv_pandas`` is the ``amzv`` command."""
 
-from .cli import main
+from ._frontends.cli import main
 
 raise SystemExit(main())

@@ -81,7 +81,7 @@ __all__ = [
 
 
 def _redact(text: str) -> str:
-    from .client import redact_secrets  # lazily: client imports this module
+    from ._transport.http import redact_secrets  # lazily: client imports this module
 
     return redact_secrets(text)
 
@@ -89,7 +89,7 @@ def _redact(text: str) -> str:
 class AmzvError(Exception):
     """Root of every error amzv_pandas raises on purpose.
 
-    Text arguments pass through :func:`amzv_pandas.client.redact_secrets`, so nothing
+    Text arguments pass through :func:`amzv_pandas._transport.http.redact_secrets`, so nothing
     shaped like an LWA token or client secret (or a presigned signature) survives into
     a message, whoever builds it.
     """
@@ -189,7 +189,7 @@ class SPAPIError(AmzvError):
         operation: str | None = None,
         rate_limit: float | None = None,
     ) -> None:
-        from .client import redact_errors
+        from ._transport.http import redact_errors
 
         self.status_code = status_code
         # Error bodies may echo what was sent (headers, forms): nothing secret-shaped is kept.

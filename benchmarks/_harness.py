@@ -237,7 +237,7 @@ class SandboxProcess:
 def amzv_client(conn: dict[str, Any], **kwargs: Any) -> Any:
     """An ``amzv_pandas.Client`` for a :meth:`SandboxProcess.connection` (imports amzv_pandas)."""
     import amzv_pandas as amzv
-    from amzv_pandas.auth import Credentials
+    from amzv_pandas._transport.lwa import Credentials
 
     options = {"credentials": Credentials(**conn["credentials"]), "endpoint": conn["url"],
                "token_url": conn["token_url"], "marketplace": "US"}

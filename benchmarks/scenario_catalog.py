@@ -30,7 +30,7 @@ BATCH = 20
 
 def amzv(opts: dict) -> None:
     from _harness import amzv_client
-    from amzv_pandas.catalog import get_catalog_items
+    from amzv_pandas._catalog.api import get_catalog_items
 
     client = amzv_client(opts["conn"])
     client.request("GET", "/sellers/v1/marketplaceParticipations")  # LWA token before the timer
@@ -45,7 +45,7 @@ CONTENDERS = {"amzv": amzv}
 
 
 def lower_bound(calls: int, speed: float = SPEED) -> float:
-    from amzv_pandas.operations import BY_NAME
+    from amzv_pandas._specs.operations import BY_NAME
 
     op = BY_NAME["searchCatalogItems"]
     return max(0, calls - op.burst) / (op.rate * speed)

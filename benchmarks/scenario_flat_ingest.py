@@ -95,7 +95,7 @@ def floor(opts: dict) -> None:
 
 def _amzv(opts: dict, *, cache: bool) -> None:
     from _harness import amzv_client
-    from amzv_pandas.reports import get_report
+    from amzv_pandas._reports.api import get_report
 
     client = amzv_client(opts["conn"], cache_dir=opts["cache_dir"])
     client.request("GET", f"{REPORTS}/reports/{opts['report_id']}")  # LWA token before the timer
@@ -167,7 +167,7 @@ CONTENDERS = {"floor": floor, "amzv_cold": amzv_cold, "amzv_warm": amzv_warm, "s
 def prepare(sb, log) -> dict:
     """Create the report and wait until DONE (untimed); return ids and the codec."""
     from _harness import amzv_client
-    from amzv_pandas.report_registry import get_report_type
+    from amzv_pandas._specs.registry import get_report_type
 
     client = amzv_client(sb.connection())
     t0 = time.perf_counter()

@@ -6,7 +6,7 @@ data layer, ``SandboxData.report_document``) to a temp file. Each contender, in 
 times reading that file and turning ``salesByAsin`` into a DataFrame:
 
 * ``floor`` — ``json.load`` + ``pd.json_normalize(doc["salesByAsin"])``, by hand;
-* ``amzv``  — ``amzv_pandas.parse.parse_vendor_json(path, report_type=...)``.
+* ``amzv``  — ``amzv_pandas._parsers.api.parse_vendor_json(path, report_type=...)``.
 
 The ``amzv`` process also checks every column's dtype against the registry
 (``ReportType.section_columns``). Targets: ours ≥ 2× faster (wall ratio ≤ 0.5), every dtype
@@ -49,8 +49,8 @@ def floor(opts: dict) -> None:
 
 
 def amzv(opts: dict) -> None:
-    from amzv_pandas.parse import parse_vendor_json
-    from amzv_pandas.report_registry import get_report_type
+    from amzv_pandas._parsers.api import parse_vendor_json
+    from amzv_pandas._specs.registry import get_report_type
 
     t0 = time.perf_counter()
     df = parse_vendor_json(opts["path"], report_type=REPORT_TYPE)

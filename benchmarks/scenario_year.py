@@ -53,7 +53,7 @@ def _client(opts: dict):
 
 
 def read_report(opts: dict) -> None:
-    from amzv_pandas.reports import read_report as amzv_read_report
+    from amzv_pandas._reports.api import read_report as amzv_read_report
 
     client = _client(opts)
     t0 = time.perf_counter()
@@ -64,7 +64,7 @@ def read_report(opts: dict) -> None:
 
 
 def sync(opts: dict) -> None:
-    from amzv_pandas.backfill import sync as amzv_sync
+    from amzv_pandas._sync.sync import sync as amzv_sync
 
     client = _client(opts)
     with tempfile.TemporaryDirectory() as tmp:
@@ -80,7 +80,7 @@ CONTENDERS = {"read_report": read_report, "sync": sync}
 
 
 def fewest_windows(days: int) -> int:
-    from amzv_pandas.report_registry import get_report_type
+    from amzv_pandas._specs.registry import get_report_type
 
     count, unit = get_report_type(REPORT_TYPE).max_window("DAY")
     assert unit.upper() == "DAY", unit
@@ -89,7 +89,7 @@ def fewest_windows(days: int) -> int:
 
 def lower_bound(windows: int, speed: float = SPEED, processing: float = PROCESSING_SECONDS) -> float:
     """Earliest time the last getReportDocument may be sent (see the module docstring)."""
-    from amzv_pandas.operations import BY_NAME
+    from amzv_pandas._specs.operations import BY_NAME
 
     c, d = BY_NAME["createReport"], BY_NAME["getReportDocument"]
     rc, rd, p = c.rate * speed, d.rate * speed, processing / speed

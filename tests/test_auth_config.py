@@ -6,8 +6,8 @@ import stat
 import pytest
 
 import amzv_pandas as amzv
-from amzv_pandas import config
-from amzv_pandas.auth import Credentials, consent_url
+from amzv_pandas._transport import profiles as config
+from amzv_pandas._transport.lwa import Credentials, consent_url
 from amzv_pandas.exceptions import ConfigurationError, InsecureEndpointError
 
 CREDS = dict(client_id="amzn1.application-oa2-client.test", client_secret="s3cret-value",

@@ -11,9 +11,9 @@ import os
 import pandas as pd
 import pytest
 
-from amzv_pandas import cache as cache_mod
-from amzv_pandas.cache import CacheKey, ReportCache, frame_variant
-from amzv_pandas.client import Client
+from amzv_pandas._cache import store as cache_mod
+from amzv_pandas._cache.store import CacheKey, ReportCache, frame_variant
+from amzv_pandas._transport.http import Client
 from amzv_pandas.exceptions import CacheIntegrityError, ConfigurationError, StaleCacheWarning
 
 

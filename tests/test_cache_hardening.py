@@ -14,9 +14,9 @@ import warnings
 import pandas as pd
 import pytest
 
-import amzv_pandas.reports as reports
+import amzv_pandas._reports.api as reports
 from amzv_pandas import sandbox
-from amzv_pandas.cache import CacheKey, InflightIndex, ReportCache
+from amzv_pandas._cache.store import CacheKey, InflightIndex, ReportCache
 from amzv_pandas.exceptions import ReportTimeout, StaleCacheWarning
 
 SALES = "GET_VENDOR_SALES_REPORT"

@@ -14,9 +14,9 @@ from typing import Any, Callable
 import pandas as pd
 import pytest
 
-import amzv_pandas.accessor as accessor
-from amzv_pandas import catalog
-from amzv_pandas.catalog import get_catalog_items, search_catalog_items
+import amzv_pandas._frontends.accessor as accessor
+from amzv_pandas._catalog import api as catalog
+from amzv_pandas._catalog.api import get_catalog_items, search_catalog_items
 from amzv_pandas.exceptions import (
     AmzvWarning,
     BadRequest,
@@ -24,7 +24,7 @@ from amzv_pandas.exceptions import (
     InvalidSKUError,
     MissingItemsWarning,
 )
-from amzv_pandas.marketplaces import get_marketplace
+from amzv_pandas._specs.marketplaces import get_marketplace
 
 US = "ATVPDKIKX0DER"
 PATH = "/catalog/2022-04-01/items"
@@ -94,7 +94,7 @@ def _fresh_enrich_memory() -> None:
 # ------------------------------------------------------------------ model-derived constants
 
 def test_limits_match_the_model() -> None:
-    model = json.loads((Path(catalog.__file__).parent / "sandbox/spapi/models/catalogItems_2022-04-01.json")
+    model = json.loads((Path(catalog.__file__).parent.parent / "sandbox/spapi/models/catalogItems_2022-04-01.json")
                        .read_text())
     params = {p["name"]: p for p in model["paths"][PATH]["get"]["parameters"]}
     assert catalog.MAX_IDENTIFIERS == params["identifiers"]["maxItems"] == 20
@@ -263,7 +263,7 @@ def test_all_skus_come_from_the_listings_report(monkeypatch: pytest.MonkeyPatch)
         calls.append((report_type, kwargs.get("marketplace"), kwargs.get("client")))
         return pd.DataFrame({"seller-sku": ["s1", "s2", "s2", None], "asin1": ["B1", "B2", "B2", None]})
 
-    monkeypatch.setitem(sys.modules, "amzv_pandas.reports", types.SimpleNamespace(read_report=read_report))
+    monkeypatch.setitem(sys.modules, "amzv_pandas._reports.api", types.SimpleNamespace(read_report=read_report))
     # no SKU identifiers in the response: pairs come from the report's asin1
     client = FakeClient(lookup_handler(sku_to_asin={"s1": "B1", "s2": "B2"}, sku_identifiers=False))
     df = get_catalog_items(skus="all", seller_id="S", client=client, progress_bar_type=None)
@@ -503,8 +503,8 @@ def test_enrich_names_missing_asin_column() -> None:
 def test_importing_the_accessor_does_not_import_catalog() -> None:
     import subprocess
 
-    code = ("import sys, pandas as pd, amzv_pandas.accessor; "
+    code = ("import sys, pandas as pd, amzv_pandas._frontends.accessor; "
             "assert hasattr(pd.DataFrame(), 'amzv'); "
-            "bad = [m for m in ('amzv_pandas.catalog', 'amzv_pandas.client', 'pyarrow.parquet') if m in sys.modules]; "
+            "bad = [m for m in ('amzv_pandas._catalog.api', 'amzv_pandas._transport.http', 'pyarrow.parquet') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

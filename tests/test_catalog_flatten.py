@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from amzv_pandas import catalog
-from amzv_pandas.catalog import INCLUDED_DATA, catalog_columns, expand_attributes, flatten_items
+from amzv_pandas._catalog import api as catalog
+from amzv_pandas._catalog.api import INCLUDED_DATA, catalog_columns, expand_attributes, flatten_items
 from amzv_pandas.exceptions import ConfigurationError
 
-MODEL = Path(catalog.__file__).parent / "sandbox" / "spapi" / "models" / "catalogItems_2022-04-01.json"
+MODEL = Path(catalog.__file__).parent.parent / "sandbox" / "spapi" / "models" / "catalogItems_2022-04-01.json"
 US = "ATVPDKIKX0DER"
 DE = "A1PA6795UKMFR9"
 

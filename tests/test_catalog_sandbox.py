@@ -15,9 +15,9 @@ import pytest
 
 pytest.importorskip("amzv_pandas.sandbox.data")
 
-import amzv_pandas.accessor as accessor  # noqa: E402
+import amzv_pandas._frontends.accessor as accessor  # noqa: E402
 from amzv_pandas import sandbox  # noqa: E402
-from amzv_pandas.catalog import catalog_columns, get_catalog_items, search_catalog_items  # noqa: E402
+from amzv_pandas._catalog.api import catalog_columns, get_catalog_items, search_catalog_items  # noqa: E402
 from amzv_pandas.exceptions import ConfigurationError, MissingItemsWarning  # noqa: E402
 
 OP = "searchCatalogItems"

@@ -1,4 +1,4 @@
-"""Tests for amzv_pandas.dates: every pane form, every error message, and properties of split."""
+"""Tests for amzv_pandas._specs.dates: every pane form, every error message, and properties of split."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amzv_pandas import dates
-from amzv_pandas.dates import (
+from amzv_pandas._specs import dates as dates
+from amzv_pandas._specs.dates import (
     PERIODS,
     DateRange,
     RelativeDate,
@@ -37,7 +37,7 @@ from amzv_pandas.dates import (
     split_range,
 )
 from amzv_pandas.exceptions import ConfigurationError
-from amzv_pandas.marketplaces import get_marketplace
+from amzv_pandas._specs.marketplaces import get_marketplace
 
 D = dt.date
 TODAY = D(2026, 11, 27)  # a Friday

@@ -1,6 +1,6 @@
 """`amzv demo`, the README's main job, end to end against the built-in sandbox."""
 
-from amzv_pandas.cli import main
+from amzv_pandas._frontends.cli import main
 
 
 def test_demo_prints_sales_dtypes_cache_and_catalog(capsys):

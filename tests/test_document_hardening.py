@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from amzv_pandas._document import (
+from amzv_pandas._parsers.document import (
     DocumentLimits,
     TruncatedDocument,
     gunzip_bounded,
@@ -27,8 +27,8 @@ from amzv_pandas._document import (
     read_specification,
 )
 from amzv_pandas.exceptions import ConfigurationError, DocumentTooLargeError, ParseError
-from amzv_pandas.parse import parse_flat_file, parse_vendor_json
-from amzv_pandas.report_registry import get_report_type
+from amzv_pandas._parsers.api import parse_flat_file, parse_vendor_json
+from amzv_pandas._specs.registry import get_report_type
 
 DATA = Path(__file__).parent / "data"
 SALES = "GET_VENDOR_SALES_REPORT"
@@ -51,9 +51,9 @@ _SHAPES = ["null", " null ", "[]", "42", '"x"', "true", "{}", '{"salesByAsin": n
 
 _SHAPE_SCRIPT = """
     import gzip, json, pathlib, sys, tempfile
-    from amzv_pandas.parse import parse_vendor_json
-    from amzv_pandas._document import parse_document
-    from amzv_pandas.report_registry import get_report_type
+    from amzv_pandas._parsers.api import parse_vendor_json
+    from amzv_pandas._parsers.document import parse_document
+    from amzv_pandas._specs.registry import get_report_type
     rt = get_report_type("GET_VENDOR_SALES_REPORT")
     folder = pathlib.Path(tempfile.mkdtemp())
     for i, doc in enumerate(json.loads(sys.argv[1])):
@@ -108,7 +108,7 @@ def test_well_formed_documents_still_parse_on_both_paths():
 
 _DEEP_SCRIPT = """
     import json, sys
-    from amzv_pandas.parse import parse_vendor_json, list_sections
+    from amzv_pandas._parsers.api import parse_vendor_json, list_sections
     n = 100_000
     deep_list, deep_obj = "[" * n + "]" * n, '{"a":' * n + "1" + "}" * n
     docs = {
@@ -152,9 +152,9 @@ def test_deeply_nested_json_is_a_parse_error_naming_the_report():
 
 _CODEC_SCRIPT = """
     import gzip, json, pathlib, tempfile
-    from amzv_pandas._document import parse_document
-    from amzv_pandas.parse import parse_flat_file
-    from amzv_pandas.report_registry import get_report_type
+    from amzv_pandas._parsers.document import parse_document
+    from amzv_pandas._parsers.api import parse_flat_file
+    from amzv_pandas._specs.registry import get_report_type
     rt = get_report_type("GET_MERCHANT_LISTINGS_ALL_DATA")
     raw = "item-name\\tVerk\\u00e4ufer\\n1\\t2\\n".encode("cp1252")  # header not UTF-8
     folder = pathlib.Path(tempfile.mkdtemp())
@@ -214,8 +214,8 @@ def _write_gzip(path: Path, blocks, level: int = 6) -> int:
 
 _BOMB_SCRIPT = """
     import json, resource, sys
-    from amzv_pandas._document import DocumentLimits, parse_document
-    from amzv_pandas.report_registry import get_report_type
+    from amzv_pandas._parsers.document import DocumentLimits, parse_document
+    from amzv_pandas._specs.registry import get_report_type
     path, rtn, limit, ratio = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     rt = get_report_type(rtn)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -359,7 +359,7 @@ def test_read_specification(tmp_path):
 
 
 def test_error_documents_are_decompressed_within_a_bound():
-    from amzv_pandas.parse import error_details
+    from amzv_pandas._parsers.api import error_details
 
     assert error_details(gzip.compress(b'{"errorDetails": "no data"}')) == "no data"
     said = error_details(gzip.compress(b"\0" * 40_000_000, 9))  # the old code expanded it whole

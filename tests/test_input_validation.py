@@ -19,8 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import amzv_pandas as amzv
-from amzv_pandas import accessor, sandbox
-from amzv_pandas._validate import check_readable_dir, check_writable_dir
+from amzv_pandas._catalog import api as catalog_api
+from amzv_pandas import sandbox
+from amzv_pandas._frontends import accessor as accessor
+from amzv_pandas._util.checks import check_readable_dir, check_writable_dir
 from amzv_pandas.exceptions import (
     AmzvError,
     CachePathError,
@@ -28,8 +30,8 @@ from amzv_pandas.exceptions import (
     SyncError,
     UnknownReportTypeError,
 )
-from amzv_pandas.marketplaces import get_marketplace
-from amzv_pandas.report_registry import REPORT_TYPES, get_report_type, resolve_report_type
+from amzv_pandas._specs.marketplaces import get_marketplace
+from amzv_pandas._specs.registry import REPORT_TYPES, get_report_type, resolve_report_type
 
 SALES = "GET_VENDOR_SALES_REPORT"
 TYPO = "GET_VENDOR_SALES_RPORT"
@@ -249,7 +251,7 @@ def test_read_synced_names_end_for_a_bad_end(tmp_path):
 
 def test_an_empty_asin_list_is_an_empty_typed_frame_without_calls(sb, client):
     df = amzv.get_catalog_items([], included_data=["summaries", "images"], client=client)
-    assert df.empty and list(df.columns) == list(amzv.catalog.catalog_columns(["summaries", "images"]))
+    assert df.empty and list(df.columns) == list(catalog_api.catalog_columns(["summaries", "images"]))
     assert sb.stats()["calls"] == {}
 
 
@@ -325,7 +327,7 @@ NOT_MAPPING = st.one_of(st.lists(st.text(max_size=4), max_size=3), st.integers()
                             lambda d: not set(d) & {"reportPeriod", "distributorView", "sellingProgram"}))
 NOT_INCLUDED = st.one_of(st.text(min_size=1, max_size=10), st.integers(), st.just([]),
                          st.lists(st.integers(), min_size=1, max_size=2)).filter(
-    lambda v: not (isinstance(v, str) and all(p.strip().lower() in {s.lower() for s in amzv.catalog.INCLUDED_DATA}
+    lambda v: not (isinstance(v, str) and all(p.strip().lower() in {s.lower() for s in catalog_api.INCLUDED_DATA}
                                               for p in v.split(",") if p.strip()) and v.strip(" ,")))
 NOT_LOCALE = st.one_of(st.text(max_size=8), st.integers(), st.lists(st.text(max_size=2), max_size=1)).filter(
     lambda v: not (isinstance(v, str) and len(v.strip()) == 5 and v.strip()[2] == "_"
@@ -395,7 +397,7 @@ CASES: list[tuple[str, Callable[..., Any], dict[str, Any], str, Any, tuple[str, 
     ("search_catalog_items", amzv.search_catalog_items, dict(keywords="tv"), "max_results", NOT_COUNT, ()),
     ("search_catalog_items", amzv.search_catalog_items, dict(keywords="tv"), "included_data", NOT_INCLUDED, ()),
     ("search_catalog_items", amzv.search_catalog_items, dict(identifiers=["B000000001"]), "identifiers_type",
-     st.one_of(st.text(max_size=6), st.integers()).filter(_not_in(amzv.catalog.IDENTIFIER_TYPES)), ()),
+     st.one_of(st.text(max_size=6), st.integers()).filter(_not_in(catalog_api.IDENTIFIER_TYPES)), ()),
     ("search_catalog_items", amzv.search_catalog_items, dict(keywords="tv"), "keywords",
      st.one_of(st.integers(), st.just([]), st.just(" , "), st.lists(st.text(max_size=3), min_size=21, max_size=25,
                                                                      unique=True).filter(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import amzv_pandas.reports as reports
+import amzv_pandas._reports.api as reports
 from amzv_pandas import sandbox
 
 pytestmark = pytest.mark.slow

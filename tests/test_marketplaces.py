@@ -5,7 +5,7 @@ import pytest
 
 import amzv_pandas as amzv
 from amzv_pandas.exceptions import ConfigurationError, UnknownMarketplaceError
-from amzv_pandas.marketplaces import MARKETPLACES, get_marketplace, resolve_marketplaces, resolve_region
+from amzv_pandas._specs.marketplaces import MARKETPLACES, get_marketplace, resolve_marketplaces, resolve_region
 
 README = Path(__file__).resolve().parents[1] / "amzv_pandas" / "sandbox" / "spapi"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from amzv_pandas.operations import BY_NAME, OPERATIONS, match_operation
+from amzv_pandas._specs.operations import BY_NAME, OPERATIONS, match_operation
 
 MODELS = Path(__file__).resolve().parents[1] / "amzv_pandas" / "sandbox" / "spapi" / "models"
 

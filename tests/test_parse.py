@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from amzv_pandas.exceptions import AmzvWarning, ConfigurationError, ParseError
-from amzv_pandas.parse import (
+from amzv_pandas._parsers.api import (
     charset_from_content_type,
     classify_fatal,
     error_details,
@@ -21,7 +21,7 @@ from amzv_pandas.parse import (
     parse_vendor_json,
     sniff_format,
 )
-from amzv_pandas.report_registry import get_report_type
+from amzv_pandas._specs.registry import get_report_type
 
 DATA = Path(__file__).parent / "data"
 EXAMPLES = sorted(DATA.glob("*.example*.json"))

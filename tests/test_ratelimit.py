@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from amzv_pandas.ratelimit import SAFETY, SAFETY_MIN, Backoff, RateLimiter, TokenBucket
+from amzv_pandas._transport.ratelimit import SAFETY, SAFETY_MIN, Backoff, RateLimiter, TokenBucket
 
 
 class FakeClock:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from amzv_pandas.exceptions import ConfigurationError
-from amzv_pandas.report_registry import (
+from amzv_pandas._specs.registry import (
     REPORT_TYPES,
     ReportOption,
     ReportType,

@@ -7,12 +7,12 @@ import json
 import pandas as pd
 import pytest
 
-import amzv_pandas._report_run as _report_run
-import amzv_pandas.reports as reports
+import amzv_pandas._reports.run as _report_run
+import amzv_pandas._reports.api as reports
 from amzv_pandas import sandbox
-from amzv_pandas.cache import ReportCache, cache_info, clear_cache
+from amzv_pandas._cache.store import ReportCache, cache_info, clear_cache
 from amzv_pandas.exceptions import ParseError, ReportTimeout, StaleCacheWarning
-from amzv_pandas.report_registry import get_report_type
+from amzv_pandas._specs.registry import get_report_type
 
 POLL = 0.02
 SALES = "GET_VENDOR_SALES_REPORT"

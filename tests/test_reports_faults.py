@@ -7,10 +7,10 @@ import warnings
 import pandas as pd
 import pytest
 
-import amzv_pandas.reports as reports
+import amzv_pandas._reports.api as reports
 from amzv_pandas import sandbox
 from amzv_pandas.exceptions import NoDataWarning, ReportCancelledError, ReportFatalError
-from amzv_pandas.report_registry import get_report_type
+from amzv_pandas._specs.registry import get_report_type
 
 POLL = 0.02
 SALES = "GET_VENDOR_SALES_REPORT"

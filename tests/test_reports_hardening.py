@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import amzv_pandas._report_run as _report_run
-from amzv_pandas._document import SPEC_HEAD_BYTES, read_specification
-import amzv_pandas.reports as reports
+import amzv_pandas._reports.run as _report_run
+from amzv_pandas._parsers.document import SPEC_HEAD_BYTES, read_specification
+import amzv_pandas._reports.api as reports
 from amzv_pandas import sandbox
 from amzv_pandas.exceptions import NotFound, ParseError, error_for_status
 
@@ -253,7 +253,7 @@ _DRIP_SCRIPT = textwrap.dedent("""
     import sys, threading, time
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
     from amzv_pandas import sandbox
-    import amzv_pandas.reports as reports
+    import amzv_pandas._reports.api as reports
 
     class Drip(BaseHTTPRequestHandler):
         def do_GET(self):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import amzv_pandas.reports as reports
+import amzv_pandas._reports.api as reports
 from amzv_pandas import sandbox
 from amzv_pandas.exceptions import ReportNotGeneratedError
-from amzv_pandas.report_registry import REPORT_TYPES
+from amzv_pandas._specs.registry import REPORT_TYPES
 
 TRAFFIC = "GET_VENDOR_TRAFFIC_REPORT"
 N_REPORTS = 230  # pageSize is 100: three pages

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-import amzv_pandas.reports as reports
+import amzv_pandas._reports.api as reports
 from amzv_pandas import sandbox
 from amzv_pandas.exceptions import ConfigurationError
 

@@ -15,9 +15,9 @@ import pytest
 import importlib
 
 # the module behind amzv.sync()
-S = importlib.import_module("amzv_pandas.backfill")
-from amzv_pandas.client import Client
-from amzv_pandas.dates import last_final_day
+S = importlib.import_module("amzv_pandas._sync.sync")
+from amzv_pandas._transport.http import Client
+from amzv_pandas._specs.dates import last_final_day
 from amzv_pandas.exceptions import ReportCancelledError, ReportFatalError, SyncError
 
 SALES = "GET_VENDOR_SALES_REPORT"
@@ -123,7 +123,7 @@ def test_window_measurement():
     assert 350 * 60 <= one_day <= 360 * 60
     assert 9.5 * 60 <= fifteen <= 10.5 * 60
     assert one_day > 30 * fifteen
-    rt = __import__("amzv_pandas.report_registry", fromlist=["x"]).get_report_type(SALES)
+    rt = __import__("amzv_pandas._specs.registry", fromlist=["x"]).get_report_type(SALES)
     assert S._window_shape(rt, rt.validate_options(None)) == ("DAY", 15)
     assert S._window_shape(rt, rt.validate_options({"reportPeriod": "WEEK"})) == ("WEEK", 7)
 
@@ -365,7 +365,7 @@ def test_sandbox_sync_end_to_end(tmp_path, monkeypatch):
         assert set(df["startDate"].dt.date) <= set(all_days(str(start), str(today - dt.timedelta(days=4))))
         assert not df.duplicated().any()
         # Reference: one read_report over the same range gives the same rows.
-        from amzv_pandas.reports import read_report
+        from amzv_pandas._reports.api import read_report
 
         ref = read_report(SALES, start, today - dt.timedelta(days=4), marketplace="US", client=client,
                           progress_bar_type=None)
@@ -522,7 +522,7 @@ def test_budget_stops_new_windows_in_flight_ones_committed(tmp_path, amazon, mon
 def test_read_synced_counts_relative_days_in_the_marketplace_zone(tmp_path, amazon, monkeypatch):
     # 03:00 UTC on 06-02 is still 06-01 in Los Angeles (the US marketplace's zone): "today" differs.
     instant = dt.datetime(2026, 6, 2, 3, 0, tzinfo=dt.timezone.utc)
-    monkeypatch.setattr(importlib.import_module("amzv_pandas.dates"), "_now_utc", lambda: instant)
+    monkeypatch.setattr(importlib.import_module("amzv_pandas._specs.dates"), "_now_utc", lambda: instant)
     monkeypatch.setattr(S, "_utcnow", lambda: instant)  # sync's clock of the publication lag
     r = run(tmp_path, amazon, start="today-12", end="today-5", today=None)
     synced = all_days("2026-05-20", "2026-05-27")  # counted from 06-01, the marketplace's date

@@ -18,8 +18,8 @@ import pytest
 import importlib
 
 # the module behind amzv.sync()
-S = importlib.import_module("amzv_pandas.backfill")
-STORE = importlib.import_module("amzv_pandas._backfill_store")  # the on-disk side: _FSYNC, _checkpoint
+S = importlib.import_module("amzv_pandas._sync.sync")
+STORE = importlib.import_module("amzv_pandas._sync.store")  # the on-disk side: _FSYNC, _checkpoint
 
 # A deterministic fake fetcher (no network): only the kill varies. Shared by the child and the resume.
 FAKE = textwrap.dedent('''
@@ -46,8 +46,8 @@ FAKE = textwrap.dedent('''
 
 CHILD = FAKE + textwrap.dedent('''
     import sys
-    S = importlib.import_module("amzv_pandas.backfill")
-    from amzv_pandas.client import Client
+    S = importlib.import_module("amzv_pandas._sync.sync")
+    from amzv_pandas._transport.http import Client
 
     S._fetch_window = fetch
     client = Client(credentials={"client_id": "i", "client_secret": "s", "refresh_token": "r"},
@@ -79,7 +79,7 @@ def _child(path, env_extra=None) -> subprocess.Popen:
 
 def _resume(path, *, expect_complete: bool = True) -> None:
     """The next run, in this process (same fake) to keep the suite fast."""
-    from amzv_pandas.client import Client
+    from amzv_pandas._transport.http import Client
 
     ns: dict = {}
     exec(FAKE, ns)
@@ -167,12 +167,13 @@ def test_killed_repeatedly_at_random_moments(tmp_path, reference):
 
 def test_cli_sandbox_killed_then_resumed(tmp_path):
     try:
-        from amzv_pandas import reports, sandbox  # noqa: F401
+        from amzv_pandas import sandbox  # noqa: F401
+        from amzv_pandas._reports import api as reports  # noqa: F401
         import amzv_pandas.sandbox.data  # noqa: F401
     except ImportError as exc:
         pytest.skip(f"sandbox or reports not available yet: {exc}")
     today = (dt.date.today() - dt.timedelta(days=30)).isoformat()
-    args = [sys.executable, "-m", "amzv_pandas.backfill", "GET_VENDOR_TRAFFIC_REPORT", "", "--start", "today-40",
+    args = [sys.executable, "-m", "amzv_pandas._sync.sync", "GET_VENDOR_TRAFFIC_REPORT", "", "--start", "today-40",
             "--today", today, "--no-progress", "--sandbox"]
 
     def cli(path, **kw):

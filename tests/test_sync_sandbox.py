@@ -16,9 +16,9 @@ import shutil
 import pandas as pd
 import pytest
 
-S = importlib.import_module("amzv_pandas.backfill")
-from amzv_pandas.dates import resolve_today  # noqa: E402
-from amzv_pandas.marketplaces import get_marketplace  # noqa: E402
+S = importlib.import_module("amzv_pandas._sync.sync")
+from amzv_pandas._specs.dates import resolve_today  # noqa: E402
+from amzv_pandas._specs.marketplaces import get_marketplace  # noqa: E402
 
 TRAFFIC = "GET_VENDOR_TRAFFIC_REPORT"
 US = "ATVPDKIKX0DER"
@@ -57,7 +57,7 @@ def canon(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def reference(sb, start=START, end=END) -> pd.DataFrame:
-    from amzv_pandas.reports import read_report
+    from amzv_pandas._reports.api import read_report
 
     return read_report(TRAFFIC, start, end, marketplace="US", client=sb.client(marketplace="US"),
                        cache=False, progress_bar_type=None)

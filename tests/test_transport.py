@@ -177,7 +177,7 @@ def test_user_agent_and_no_auth_on_documents(sb, client):
 
 
 def test_authorize_end_to_end(sb):
-    from amzv_pandas import config
+    from amzv_pandas._transport import profiles as config
 
     def browser(consent):
         assert consent.startswith(sb.consent_url.split("/apps/")[0])

@@ -17,11 +17,12 @@ pytest.importorskip("ipywidgets")
 import ipywidgets as widgets  # noqa: E402
 
 import amzv_pandas as amzv  # noqa: E402
-from amzv_pandas import dates  # noqa: E402
+from amzv_pandas._catalog import api as catalog_api  # noqa: E402
+from amzv_pandas._specs import dates  # noqa: E402
 from amzv_pandas.exceptions import ConfigurationError  # noqa: E402
-from amzv_pandas.marketplaces import MARKETPLACES, get_marketplace  # noqa: E402
-from amzv_pandas.report_registry import REPORT_TYPES, get_report_type, report_types  # noqa: E402
-from amzv_pandas.widgets import OPERATIONS, ReportForm  # noqa: E402
+from amzv_pandas._specs.marketplaces import MARKETPLACES, get_marketplace  # noqa: E402
+from amzv_pandas._specs.registry import REPORT_TYPES, get_report_type, report_types  # noqa: E402
+from amzv_pandas._frontends.widgets import OPERATIONS, ReportForm  # noqa: E402
 
 PANE_LABELS = [
     "Report", "Country Code", "Market Place", "CSV Report Quote Character", "Select Statuses",
@@ -57,7 +58,7 @@ def test_form_is_a_vbox_with_the_pane_labels_and_a_run_button() -> None:
 
 def test_package_exposes_the_form_lazily() -> None:
     code = ("import sys, amzv_pandas as amzv; assert 'ipywidgets' not in sys.modules; "
-            "from amzv_pandas.widgets import ReportForm; assert amzv.ReportForm is ReportForm")
+            "from amzv_pandas._frontends.widgets import ReportForm; assert amzv.ReportForm is ReportForm")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
@@ -65,7 +66,7 @@ def test_package_exposes_the_form_lazily() -> None:
 def test_missing_ipywidgets_names_the_extra() -> None:
     code = (
         "import sys; sys.modules['ipywidgets'] = None\n"
-        "try:\n    import amzv_pandas.widgets\nexcept ImportError as e:\n    print(e)\n"
+        "try:\n    import amzv_pandas._frontends.widgets\nexcept ImportError as e:\n    print(e)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "pip install 'amzv_pandas[widgets]'" in done.stdout, done.stderr
@@ -268,14 +269,14 @@ def test_report_option_errors_are_validate_options_messages() -> None:
 def test_catalog_errors_are_the_catalog_messages() -> None:
     form = ReportForm.from_call("get_catalog_items", skus=["SKU-1"], marketplace="US")
     with pytest.raises(ConfigurationError) as info:
-        amzv.catalog.get_catalog_items(skus=["SKU-1"], marketplace="US", client=object())
+        catalog_api.get_catalog_items(skus=["SKU-1"], marketplace="US", client=object())
     assert form.errors == {"Seller ID": str(info.value)}
     form.fields["Seller ID"].control.value = "A1SELLER"
     assert form.errors == {} and not form.run_button.disabled
     form.fields["Report"].control.value = "search_catalog_items"
     form.fields["Query"].control.value = ", ".join(f"w{i}" for i in range(30))
     with pytest.raises(ConfigurationError) as info:
-        amzv.catalog.search_catalog_items([f"w{i}" for i in range(30)], marketplace="US", client=object())
+        catalog_api.search_catalog_items([f"w{i}" for i in range(30)], marketplace="US", client=object())
     assert form.errors == {"Query": str(info.value)}
 
 
@@ -399,7 +400,7 @@ def client(sb: Any) -> Iterator[Any]:
 
 
 def test_run_read_report_and_to_code_give_the_same_frame(client: Any) -> None:
-    pytest.importorskip("amzv_pandas.reports")
+    pytest.importorskip("amzv_pandas._reports.api")
     call = {"operation": "read_report", "report_type": "GET_VENDOR_SALES_REPORT", "marketplace": "US",
             "days_back_to_start_from": 12, "days_back_to_end_at": 6}  # the pane's form
     form = ReportForm.from_call(**call, client=client)
@@ -428,7 +429,7 @@ def test_run_search_catalog_items(client: Any) -> None:
     frame = form.run()
     assert form.error is None, form.error
     assert list(frame.columns[:2]) == ["asin", "marketplace_id"]
-    expected = amzv.catalog.search_catalog_items(["coffee"], marketplace="US", client=client,
+    expected = catalog_api.search_catalog_items(["coffee"], marketplace="US", client=client,
                                                  progress_bar_type=None)
     pd.testing.assert_frame_equal(frame, expected)
 

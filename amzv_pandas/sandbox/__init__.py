@@ -73,8 +73,8 @@ class Sandbox:
     # Typed Any: the sandbox sits beside the client layers, not above them, so auth and
     # client are imported only inside these two functions (issue 11's layer rule).
     def credentials(self) -> Any:
-        """:class:`amzv_pandas.auth.Credentials` of the built-in account."""
-        from ..auth import Credentials
+        """:class:`amzv_pandas._transport.lwa.Credentials` of the built-in account."""
+        from .._transport.lwa import Credentials
 
         lwa = self._server.lwa
         return Credentials(client_id=lwa.client_id, client_secret=lwa.client_secret,
@@ -91,8 +91,8 @@ class Sandbox:
         return self._server.data
 
     def client(self, **kwargs: Any) -> Any:
-        """A :class:`amzv_pandas.client.Client` pointed at this sandbox (marketplace US unless given)."""
-        from ..client import Client
+        """A :class:`amzv_pandas._transport.http.Client` pointed at this sandbox (marketplace US unless given)."""
+        from .._transport.http import Client
 
         options: dict[str, Any] = {"credentials": self.credentials, "endpoint": self.url,
                                    "token_url": self.token_url, "marketplace": "US"}

@@ -15,10 +15,10 @@ import amzv_pandas.sandbox as sandbox
 ROOT = Path(sandbox.__file__).parent
 RANK = {"_data": 0, "_services": 1, "_http": 2}
 #: Modules of the package the sandbox may import (anywhere).
-SPECS = {"amzv_pandas.marketplaces", "amzv_pandas.operations", "amzv_pandas.report_registry", "amzv_pandas.dates",
+SPECS = {"amzv_pandas._specs.marketplaces", "amzv_pandas._specs.operations", "amzv_pandas._specs.registry", "amzv_pandas._specs.dates",
          "amzv_pandas.exceptions"}
 #: ... and, inside functions of sandbox/__init__.py only.
-FACADE_ONLY = {"amzv_pandas.client", "amzv_pandas.auth"}
+FACADE_ONLY = {"amzv_pandas._transport.http", "amzv_pandas._transport.lwa"}
 
 
 def _module(path: Path) -> str:

@@ -1,6 +1,6 @@
 """The sandbox enforces exactly the registry's report-type rules (issue 11: one home for every rule).
 
-For every type in :data:`amzv_pandas.report_registry.REPORT_TYPES`: the rules the sandbox
+For every type in :data:`amzv_pandas._specs.registry.REPORT_TYPES`: the rules the sandbox
 reads (``rules.limits``) are the record's, and a request just inside each limit (longest
 window, history, publication lag, options, one marketplace) passes while one just outside
 ends FATAL. A few createReports against a live sandbox check the same through HTTP.
@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from amzv_pandas.report_registry import REPORT_TYPES, ReportType
+from amzv_pandas._specs.registry import REPORT_TYPES, ReportType
 from amzv_pandas.sandbox._data import rules
 from amzv_pandas.sandbox._data.util import marketplace_or_us, period_end
 from amzv_pandas.sandbox.data import SandboxData

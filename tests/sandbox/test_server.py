@@ -422,7 +422,7 @@ def test_create_report_validation(api, body):
 
 
 def test_create_report_accepts_up_to_25_marketplaces_and_echoes_dates(api):
-    from amzv_pandas.marketplaces import MARKETPLACES
+    from amzv_pandas._specs.marketplaces import MARKETPLACES
 
     mps = [m.marketplace_id for m in MARKETPLACES][:23]
     report_id = _create(api, marketplaceIds=mps, dataStartTime="2024-03-10T20:11:24.000Z",

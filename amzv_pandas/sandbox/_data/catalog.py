@@ -17,12 +17,34 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, Iterable, Sequence
 
-from ...marketplaces import Marketplace
+from ..._specs.marketplaces import Marketplace
 from .catalog_sections import ItemSections
-from .products import (ASIN_CHARS, CYCLE_SUFFIX, IDENTIFIER_TYPES, INCLUDED_DATA, MAX_SKU_LENGTH, NA_COUNTRIES,
-                       InvalidSKUs, Product, families, sku_problem, tokens)
-from .pools import (AUTHORS, BEAN_SIZES, BOOK_TITLES, CATEGORIES, COLORS, LINES, LINES_JP, MUG_SIZES, ORIGINS,
-                    ROASTS, TUMBLER_SIZES)
+from .products import (
+    ASIN_CHARS,
+    CYCLE_SUFFIX,
+    IDENTIFIER_TYPES,
+    INCLUDED_DATA,
+    MAX_SKU_LENGTH,
+    NA_COUNTRIES,
+    InvalidSKUs,
+    Product,
+    families,
+    sku_problem,
+    tokens,
+)
+from .pools import (
+    AUTHORS,
+    BEAN_SIZES,
+    BOOK_TITLES,
+    CATEGORIES,
+    COLORS,
+    LINES,
+    LINES_JP,
+    MUG_SIZES,
+    ORIGINS,
+    ROASTS,
+    TUMBLER_SIZES,
+)
 from .util import Rng, ean_check, is_japanese, locale_of, marketplace_or_none
 
 __all__ = ["Catalog", "Product", "InvalidSKUs", "sku_problem", "INCLUDED_DATA", "IDENTIFIER_TYPES"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...marketplaces import Marketplace
+from ..._specs.marketplaces import Marketplace
 from .products import NA_COUNTRIES, Product
 from .pools import FEATURES, FEATURES_JP
 from .util import Rng, domain_of, is_japanese, locale_of, money, price_in

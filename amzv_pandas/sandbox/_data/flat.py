@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ...marketplaces import Marketplace
+from ..._specs.marketplaces import Marketplace
 from .catalog import Catalog, Product
 from .pools import ADDRESSES, DEFAULT_ADDRESSES, DESCRIPTIONS, DESCRIPTIONS_JP, ITEM_NOTES
 from .util import UTC, Rng, as_utc, day_number, from_day_number, h64, mix, money, price_in

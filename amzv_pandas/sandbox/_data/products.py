@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Sequence
 
-from ...marketplaces import Marketplace
+from ..._specs.marketplaces import Marketplace
 from .pools import CATEGORIES, Brand, Category
 from .util import isbn10_from_13
 

@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any, Iterator, Sequence
 
-from ...marketplaces import Marketplace
+from ..._specs.marketplaces import Marketplace
 from .catalog import Catalog
 from .util import UTC, Rng, as_utc, day_number, from_day_number, h64, iso_z, mix
 

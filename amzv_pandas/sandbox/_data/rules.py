@@ -4,7 +4,7 @@ Every rule of a report type — its options (names, required ones, allowed value
 its range is given (``date_range``), the longest request, period alignment and week
 start, how far back data goes, the publication lag and whether it takes one
 marketplace — is read from the package's registry
-(:data:`amzv_pandas.report_registry.REPORT_TYPES`), so the sandbox enforces exactly
+(:data:`amzv_pandas._specs.registry.REPORT_TYPES`), so the sandbox enforces exactly
 what the client plans by. This module adds only what the registry does not say: which
 marketplaces the built-in account has, the FATAL texts (in the style of Amazon's
 ``errorDetails`` documents, README §5) and the emulation knobs marked below. Types the
@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple, Sequence
 from zoneinfo import ZoneInfo
 
-from ...marketplaces import MARKETPLACES, Marketplace
-from ...report_registry import REPORT_TYPES, ReportType
+from ..._specs.marketplaces import MARKETPLACES, Marketplace
+from ..._specs.registry import REPORT_TYPES, ReportType
 from .util import as_utc, marketplace_or_none, marketplace_or_us, period_bounds
 
 __all__ = ["Outcome", "Limits", "DONE", "CANCELLED", "KINDS", "ORDERS", "ACCOUNT_MARKETPLACES", "limits",

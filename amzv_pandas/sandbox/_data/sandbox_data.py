@@ -30,7 +30,7 @@ Reports
     orders).  Every rule of a report type the registry lists (options,
     date forms, window sizes, alignment, history, publication lag, one
     marketplace) is the registry's (:mod:`.rules` reads it from
-    :data:`amzv_pandas.report_registry.REPORT_TYPES`); vendor reports also
+    :data:`amzv_pandas._specs.registry.REPORT_TYPES`); vendor reports also
     need marketplaces of the account (those with a Vendor Central), seller
     flat files accept any marketplace.  Days are read in the marketplace's
     time zone.  Report types the registry does not know end DONE with a
@@ -50,11 +50,23 @@ import json
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
-from ...report_registry import REPORT_TYPES
+from ..._specs.registry import REPORT_TYPES
 from .catalog import IDENTIFIER_TYPES, INCLUDED_DATA, Catalog, InvalidSKUs, sku_problem
 from .chunks import regroup
-from .rules import (ACCOUNT_MARKETPLACES, ANALYTICS, CANCELLED, DONE, KINDS, ORDERS, Outcome, analytics_today,
-                    latest_available_day, option_window, parse_option_time, registry_problem)
+from .rules import (
+    ACCOUNT_MARKETPLACES,
+    ANALYTICS,
+    CANCELLED,
+    DONE,
+    KINDS,
+    ORDERS,
+    Outcome,
+    analytics_today,
+    latest_available_day,
+    option_window,
+    parse_option_time,
+    registry_problem,
+)
 from .util import as_utc, full_hours, marketplace_or_us
 
 __all__ = ["SandboxData", "InvalidSKUs", "Outcome", "Document", "sku_problem", "INCLUDED_DATA",

@@ -14,7 +14,7 @@ from typing import Sequence, TypeVar
 
 import numpy as np
 
-from ...marketplaces import MARKETPLACES, Marketplace, get_marketplace
+from ..._specs.marketplaces import MARKETPLACES, Marketplace, get_marketplace
 
 T = TypeVar("T")
 

@@ -21,10 +21,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...marketplaces import Marketplace
+from ..._specs.marketplaces import Marketplace
 from .catalog import Catalog
-from .util import (PERIODS, UTC, Rng, day_number, from_day_number, full_hours, h64, iso_z,
-                         period_bounds, price_in, uniform_np)
+from .util import (
+    PERIODS,
+    UTC,
+    Rng,
+    day_number,
+    from_day_number,
+    full_hours,
+    h64,
+    iso_z,
+    period_bounds,
+    price_in,
+    uniform_np,
+)
 
 __all__ = ["VendorModel", "ANALYTICS_ARRAYS"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...marketplaces import MARKETPLACES
+from ..._specs.marketplaces import MARKETPLACES
 from .._data.catalog import IDENTIFIER_TYPES, INCLUDED_DATA, InvalidSKUs
 from .common import TokenCodec, check_marketplaces, int_param
 from .request import ApiError, Request, Response, invalid_input

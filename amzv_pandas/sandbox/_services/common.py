@@ -11,7 +11,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from ...marketplaces import MARKETPLACES
+from ..._specs.marketplaces import MARKETPLACES
 from .request import invalid_input
 
 __all__ = ["Clock", "TokenCodec", "check_marketplaces", "format_time", "int_param", "parse_time"]

@@ -1,0 +1,367 @@
+"""Flat (tab-separated) report documents -> DataFrames (behind :func:`amzv_pandas._parsers.api.parse_flat_file`).
+
+Read by ``pyarrow.csv`` (never by hand): decompression, transcoding and type conversion happen
+in C. Here too: the dtype kinds, the charset/codec mapping (:func:`charset_from_content_type`)
+and the re-read that turns pyarrow's quote errors into a message naming the line and the fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import warnings
+from typing import Any, Mapping
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from amzv_pandas._parsers.vendor_json import _NAIVE_TS, _UTC_TS, Source, _is_path, _to_pandas
+from amzv_pandas.exceptions import AmzvWarning, ConfigurationError, ParseError
+
+
+# ---------------------------------------------------------------------------------------------
+# charset
+
+
+_CHARSET_ALIASES = {
+    "cp1252": "cp1252", "windows1252": "cp1252", "xcp1252": "cp1252",
+    "iso88591": "cp1252",  # Amazon says latin-1 but means cp1252 (jlevers #512): a superset for printable text
+    "latin1": "cp1252",
+    "shiftjis": "cp932", "sjis": "cp932", "xsjis": "cp932", "mskanji": "cp932", "windows31j": "cp932",
+    "cp932": "cp932", "ms932": "cp932", "csshiftjis": "cp932",
+    "eucjp": "euc_jp", "utf8": "utf-8", "utf16": "utf-16", "gbk": "gbk", "gb2312": "gbk", "gb18030": "gb18030",
+}
+
+
+def charset_from_content_type(header: str | None) -> str | None:
+    """The Python codec named by a Content-Type header's charset, or ``None``.
+
+    Amazon's own spellings are mapped to the codecs that decode them correctly:
+    ``Cp1252``/``windows-1252``/``ISO-8859-1`` -> ``cp1252`` (Amazon's "latin-1" is cp1252 in
+    practice) and ``Shift_JIS``/``x-sjis``/``Windows-31J`` -> ``cp932``.
+
+    Examples
+    --------
+    >>> charset_from_content_type("text/plain;charset=Cp1252")
+    'cp1252'
+    >>> charset_from_content_type("text/tab-separated-values; charset=Shift_JIS")
+    'cp932'
+    """
+    if not header:
+        return None
+    found = re.search(r"charset\s*=\s*\"?([^\";,\s]+)", header, flags=re.IGNORECASE)
+    if not found:
+        return None
+    raw = found.group(1)
+    key = re.sub(r"[^a-z0-9]", "", raw.lower())
+    if key in _CHARSET_ALIASES:
+        return _CHARSET_ALIASES[key]
+    try:
+        return codecs.lookup(raw).name
+    except LookupError:
+        return None
+
+
+
+# ---------------------------------------------------------------------------------------------
+# flat files
+
+
+_KIND_ARROW: Mapping[str, pa.DataType] = {
+    # large_string is what pandas' pyarrow-backed str dtype holds: to_pandas() then
+    # shares the buffers instead of copying every text column.
+    "str": pa.large_string(),
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "bool": pa.bool_(),
+    "date": _NAIVE_TS,
+    "datetime": _UTC_TS,
+    "datetime_local": pa.string(),  # zone abbreviations (PDT, BST): converted afterwards
+}
+
+_PANDAS_NAME_KIND = {
+    "int64": "int", "Int64": "int", "int": "int",
+    "float64": "float", "Float64": "float", "float": "float",
+    "bool": "bool", "boolean": "bool",
+    "str": "str", "string": "str", "object": "str",
+}
+
+# Offsets of the zone abbreviations Amazon prints in flat-file times (e.g. listings' open-date).
+_TZ_ABBREVIATIONS = {
+    "UTC": "+00:00", "GMT": "+00:00", "Z": "+00:00",
+    "PST": "-08:00", "PDT": "-07:00", "MST": "-07:00", "MDT": "-06:00",
+    "CST": "-06:00", "CDT": "-05:00", "EST": "-05:00", "EDT": "-04:00",
+    "BST": "+01:00", "WET": "+00:00", "WEST": "+01:00", "CET": "+01:00", "CEST": "+02:00",
+    "MEZ": "+01:00", "MESZ": "+02:00", "EET": "+02:00", "EEST": "+03:00",
+    "JST": "+09:00", "IST": "+05:30", "AEST": "+10:00", "AEDT": "+11:00",
+    "SGT": "+08:00", "BRT": "-03:00",
+}
+
+
+def _kind_of(dtype: Any) -> str:
+    """A registry kind or a pandas dtype spelling -> a registry kind."""
+    if isinstance(dtype, str) and dtype in _KIND_ARROW:
+        return dtype
+    text = str(dtype)
+    if text in _PANDAS_NAME_KIND:
+        return _PANDAS_NAME_KIND[text]
+    if text.startswith("datetime64"):
+        return "datetime" if "," in text or "UTC" in text else "date"
+    if text.startswith("str") or text.startswith("<StringDtype"):
+        return "str"
+    msg = f"unsupported flat-file dtype {dtype!r}"
+    raise ConfigurationError(msg, parameter="dtypes", value=dtype,
+                             allowed="str, int, float, bool, date, datetime or the pandas equivalents")
+
+
+def _open_stream(source: Source, compression: str | None) -> pa.NativeFile:
+    """A pyarrow input stream over ``source``; gzip is decompressed by pyarrow, in C."""
+    if _is_path(source):
+        path = os.fspath(source)
+        if compression is None and path.endswith((".gz", ".gzip")):
+            compression = "gzip"
+        return pa.input_stream(path, compression=compression)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        raw: pa.NativeFile = pa.BufferReader(pa.py_buffer(source))
+        if compression is None and bytes(source[:2]) == b"\x1f\x8b":
+            compression = "gzip"
+    elif hasattr(source, "read"):
+        raw = pa.PythonFile(source, mode="r")
+    else:
+        msg = f"source must be bytes, a path or a binary file-like object, got {type(source).__name__}"
+        raise ConfigurationError(msg, parameter="source", value=type(source).__name__,
+                                 allowed="bytes, str/PathLike path, binary file-like")
+    if compression:
+        return pa.CompressedInputStream(raw, compression)
+    return raw
+
+
+def _rewind(source: Source) -> None:
+    if hasattr(source, "seek") and not _is_path(source):
+        try:
+            source.seek(0)
+        except (OSError, ValueError) as exc:  # pragma: no cover - unseekable streams
+            msg = f"cannot re-read a non-seekable source to locate the error: {exc}"
+            raise ParseError(msg) from None
+
+
+def _normalise_encoding(encoding: str | None) -> str:
+    if not encoding:
+        return "utf8"
+    # Amazon's "Shift_JIS" is Windows-31J (cp932: ～, ①, 髙...) and its "ISO-8859-1" is cp1252.
+    encoding = _CHARSET_ALIASES.get(re.sub(r"[^a-z0-9]", "", encoding.lower()), encoding)
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        msg = f"unknown encoding {encoding!r}"
+        raise ConfigurationError(msg, parameter="encoding", value=encoding,
+                                 allowed="a Python codec name, e.g. utf-8, cp1252, cp932") from None
+    return "utf8" if name in ("utf-8", "utf-8-sig") else name
+
+
+def _localize_abbreviated(series: pd.Series) -> pd.Series:
+    """``2019-06-14 07:51:44 PDT`` -> UTC; left as text when the format is not understood."""
+    codes, uniques = pd.factorize(series)  # few distinct values: convert each once
+    texts = []
+    for value in uniques:
+        head, _, zone = str(value).rpartition(" ")
+        offset = _TZ_ABBREVIATIONS.get(zone.upper())
+        texts.append(f"{head}{offset}" if head and offset else str(value))
+    try:
+        parsed = pd.to_datetime(pd.Index(texts, dtype=object), utc=True, format="ISO8601").as_unit("us")
+    except (ValueError, TypeError):
+        return series
+    values = parsed.take(codes, allow_fill=True, fill_value=pd.NaT)
+    return pd.Series(values, index=series.index, name=series.name)
+
+
+def parse_flat_file(
+    source: Source,
+    *,
+    quotechar: str | None = '"',
+    encoding: str | None = "utf-8",
+    dtypes: Mapping[str, Any] | None = None,
+    compression: str | None = None,
+    delimiter: str = "\t",
+) -> pd.DataFrame:
+    """Parse a tab-separated report document with pyarrow.
+
+    Parameters
+    ----------
+    source : str or PathLike, bytes, or binary file-like
+        The document. A path is the fast route: pyarrow reads, decompresses and
+        transcodes it without any Python-level copy of the text.
+    quotechar : str or None, default '"'
+        Quote character. ``None`` (or ``"\\0"``) turns quoting off: every ``"`` is data.
+        Use ``None`` for listings and orders, whose titles contain stray quotes; the
+        ledger reports quote their fields.
+    encoding : str, default "utf-8"
+        Codec of the text (``cp1252``, ``cp932``/``shift_jis``...); pyarrow transcodes.
+    dtypes : mapping, optional
+        Column -> kind (``"str"``, ``"int"``, ``"float"``, ``"bool"``, ``"date"``,
+        ``"datetime"`` for times with offsets, ``"datetime_local"`` for times with zone
+        abbreviations) or the pandas spelling (``"Int64"``, ``"Float64"``, ``"string"``,
+        ``"datetime64[us, UTC]"``). Columns not listed are typed by pyarrow; listed
+        columns missing from the file are ignored. See
+        :meth:`amzv_pandas._specs.registry.ReportType.flat_file_dtypes`.
+    compression : {"gzip", None}, default None
+        Decompress with pyarrow. ``None`` still detects gzip for ``.gz`` paths and for
+        bytes starting with the gzip magic number.
+    delimiter : str, default "\\t"
+
+    Returns
+    -------
+    DataFrame
+        Amazon's header names unchanged. Empty cells are NA in every column (only empty
+        cells: a product called "NA" stays text). Integers are Int64, decimals Float64,
+        text ``str``, times datetime64 (UTC when the source has offsets).
+
+    Raises
+    ------
+    ParseError
+        A row has the wrong number of fields (the message names its line and, when
+        quoting is on, suggests ``quotechar=None``), or the text is not in ``encoding``.
+
+    Warns
+    -----
+    AmzvWarning
+        When a column listed in ``dtypes`` does not convert (e.g. ``"12,99"`` as float);
+        that column is kept as text.
+    """
+    quote: str | bool
+    if quotechar is None or quotechar in ("", "\0"):
+        quote = False
+    elif isinstance(quotechar, str) and len(quotechar) == 1:
+        quote = quotechar
+    else:
+        msg = f"quotechar must be a single character or None, got {quotechar!r}"
+        raise ConfigurationError(msg, parameter="quotechar", value=quotechar, allowed='\'"\', None')
+    codec = _normalise_encoding(encoding)
+    kinds = {name: _kind_of(d) for name, d in (dtypes or {}).items()}
+    column_types = {name: _KIND_ARROW[k] for name, k in kinds.items()}
+
+    # newlines_in_values stays off (pyarrow's fast default): Amazon's flat files keep one record per line.
+    parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char=quote, double_quote=bool(quote))
+    demoted: list[str] = []
+    reasons: list[str] = []
+    for _attempt in range(len(column_types) + 1):
+        convert_options = pacsv.ConvertOptions(
+            column_types=column_types,
+            null_values=[""],              # only empty cells are missing; "NA" may be a title
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            true_values=["true", "True", "TRUE", "Y", "Yes", "yes"],
+            false_values=["false", "False", "FALSE", "N", "No", "no"],
+        )
+        stream = _open_stream(source, compression)
+        try:
+            table = pacsv.read_csv(stream, read_options=pacsv.ReadOptions(encoding=codec),
+                                   parse_options=parse_options, convert_options=convert_options)
+            break
+        except pa.ArrowInvalid as exc:
+            text = str(exc)
+            if "invalid UTF8" in text:
+                raise ParseError(_encoding_hint(codec, text)) from None
+            conv = re.search(r"In CSV column #(\d+): CSV conversion error to (\S+): invalid value '(.*)'", text)
+            if conv is None:
+                _rewind(source)
+                raise _flat_parse_error(source, compression, codec, parse_options, quotechar, text) from None
+            _rewind(source)
+            name = _header_name(source, compression, codec, parse_options, int(conv.group(1)))
+            if name not in column_types or column_types[name] == pa.string():
+                raise ParseError(f"could not convert the flat file: {text}") from None
+            column_types[name] = pa.string()
+            demoted.append(name)
+            reasons.append(f"{name} (value {conv.group(3)!r} is not {conv.group(2)})")
+            _rewind(source)
+        except UnicodeDecodeError as exc:
+            raise ParseError(_encoding_hint(codec, str(exc))) from None
+        finally:
+            stream.close()
+    if demoted:
+        warnings.warn("kept as text, the values do not convert: " + "; ".join(reasons), AmzvWarning, stacklevel=2)
+
+    try:
+        # With utf-8 pyarrow does not check the header: a name in another codec fails only here.
+        table.schema.names
+    except UnicodeDecodeError as exc:
+        raise ParseError(_encoding_hint(codec, f"the header row: {exc}")) from None
+    binary = [f.name for f in table.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
+    if binary:
+        raise ParseError(_encoding_hint(codec, f"column(s) {', '.join(binary)}"))
+    df = _to_pandas(table)
+    for name, kind in kinds.items():
+        if kind == "datetime_local" and name in df.columns and name not in demoted:
+            df[name] = _localize_abbreviated(df[name])
+    return df
+
+
+def _encoding_hint(codec: str, detail: str) -> str:
+    return (
+        f"the document is not valid {'utf-8' if codec == 'utf8' else codec} ({detail}); pass the codec "
+        "Amazon used (the download's Content-Type charset, see charset_from_content_type), e.g. "
+        "encoding='cp1252' for US/EU flat files or encoding='cp932' for Japan"
+    )
+
+
+def _header_name(source: Source, compression: str | None, codec: str,
+                 parse_options: pacsv.ParseOptions, index: int) -> str:
+    """Name of column ``index`` (for conversion errors, which report only the index)."""
+    stream = _open_stream(source, compression)
+    try:
+        reader = pacsv.open_csv(
+            stream,
+            read_options=pacsv.ReadOptions(encoding=codec, block_size=1 << 16),
+            parse_options=parse_options,
+            convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=True),
+        )
+        names = reader.schema.names
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        names = []
+    finally:
+        stream.close()
+    return names[index] if index < len(names) else f"#{index}"
+
+
+def _flat_parse_error(source: Source, compression: str | None, codec: str,
+                      parse_options: pacsv.ParseOptions, quotechar: str | None, text: str) -> ParseError:
+    """Turn pyarrow's parse error into one that names the line and the fix."""
+    rows: list[Any] = []
+
+    def handler(row: Any) -> str:
+        rows.append(row)
+        return "error"
+
+    # Re-read single-threaded: only then does pyarrow know each row's line number.
+    located = pacsv.ParseOptions(delimiter=parse_options.delimiter, quote_char=parse_options.quote_char,
+                                 double_quote=parse_options.double_quote,
+                                 newlines_in_values=parse_options.newlines_in_values,
+                                 invalid_row_handler=handler)
+    stream = _open_stream(source, compression)
+    try:
+        pacsv.read_csv(stream, read_options=pacsv.ReadOptions(encoding=codec, use_threads=False),
+                       parse_options=located,
+                       convert_options=pacsv.ConvertOptions(column_types={}, strings_can_be_null=True))
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        text = str(exc) or text
+    finally:
+        stream.close()
+    line = None
+    if rows:
+        line = rows[0].number
+        expected, actual = rows[0].expected_columns, rows[0].actual_columns
+        snippet = (rows[0].text or "").split("\n", 1)[0][:120]
+        what = f"expected {expected} fields, got {actual}: {snippet!r}"
+    else:
+        found = re.search(r"Row #(\d+)", text)
+        line = int(found.group(1)) if found else None
+        what = text
+    where = f"line {line}" if line is not None else "an unknown line"
+    if quotechar is not None and quotechar not in ("", "\0"):
+        hint = (f" A stray {quotechar} in a field probably merged rows; "
+                "pass quotechar=None to read the file without quoting.")
+    else:
+        hint = " The document may be truncated or not tab-separated."
+    return ParseError(f"could not parse the flat file at {where}: {what}.{hint}", line=line)

@@ -1,0 +1,857 @@
+"""Resumable, append-only sync of a date-ranged report into a Parquet dataset.
+
+This is the connector's "Append mode with historical backfill" (its FAQ, *How
+should I configure the Orders or Order Items report?*) as a library call::
+
+    >>> result = amzv.sync("GET_VENDOR_SALES_REPORT", "sales/", start="2023-01-01",
+    ...                    marketplace="US", budget="23h")            # doctest: +SKIP
+    >>> amzv.read_synced("sales/", start="2024-01-01")                # doctest: +SKIP
+    >>> amzv.sync_history("sales/")                                   # doctest: +SKIP
+
+Each run
+--------
+1. fetches the newest missing days up to ``end`` first (the "current day's data");
+2. then walks back from the newest day still missing towards ``start``, newest
+   first: holes left by failed or missed runs come before older history because
+   they are newer;
+3. stops when nothing is missing or the ``budget`` is spent, and remembers where
+   it is (the next run plans again from the dataset and the state, so nothing is
+   assumed about earlier runs).
+
+Windows in flight, commits in order
+-----------------------------------
+Up to :data:`MAX_IN_FLIGHT` windows are fetched at once (``createReport`` → poll →
+download, on worker threads; the client paces ``createReport`` itself), but every
+window is *committed* - its partitions written, then the state saved - on the
+calling thread, one at a time, in the planned (newest first) order, as soon as it
+and every window planned before it have been fetched. A window holds its slot
+until it is committed, so at most ``MAX_IN_FLIGHT`` fetched frames are in memory.
+The disk therefore sees exactly the sequence a one-window-at-a-time run writes,
+and the crash-safety rules below are unchanged; a killed run only loses the
+fetches not yet committed, which the next run plans again.
+
+* **Budget**: checked before each window is started; once it is spent no new
+  window starts. Windows already in flight (at most ``MAX_IN_FLIGHT - 1`` beyond
+  the one being committed, all running side by side) are still awaited and
+  committed in order, because their ``createReport`` quota is already spent: a
+  run overruns its budget by about one window's duration, as it did sequentially.
+* **FATAL with category "options"**: recorded, then the run stops in planned
+  order: windows planned after it are never committed (their fetches, already
+  in flight, are awaited - they fail the same way - and dropped), and nothing
+  new starts. Earlier windows were committed first.
+* **Other FATALs / timeouts**: recorded per day when their turn to commit comes;
+  the run goes on. Any other error (network, auth, Ctrl-C) surfaces when its
+  window's turn comes (or at once for Ctrl-C); windows not yet committed are
+  abandoned without waiting for their threads.
+
+Window size: the largest the report type allows
+-----------------------------------------------
+``createReport`` and ``getReportDocument`` are each metered at 0.0167 req/s
+(one a minute) with a burst of 15. A window costs one of each (a CANCELLED one
+only the first), whatever its length, so the quota - not processing - sets the
+pace of a long backfill. :func:`_quota_seconds` replays the schedule on the
+library's own token bucket (:class:`amzv_pandas._transport.ratelimit.TokenBucket`, same
+padding as the client) with a simulated clock. For one year (365 days) of a
+vendor DAY report:
+
+===================  =======  ==========================================
+window               windows  time the quota needs (createReport)
+===================  =======  ==========================================
+1 day                365      15 in the burst + 350 at 1/min = 356 min
+15 days (the max)    25       15 in the burst + 10 at 1/min  =  10.2 min
+===================  =======  ==========================================
+
+Measured end to end on the built-in sandbox (``speed=500`` scales the quota,
+0.2 s processing per report, ``GET_VENDOR_TRAFFIC_REPORT`` 2025-09-01 →
+2026-08-31, window size forced): 25 windows took 4.9 s of wall time, 365 windows
+46.5 s. The 15-day window finishes a year about 35x sooner by the quota (9.5x on
+the sandbox, where polling and downloads weigh more), so a sync always uses the
+largest window the report type allows (``ReportType.max_window``: 15 days for
+``reportPeriod=DAY``, 7 weeks for WEEK...). A FATAL window then costs up to 15
+days of retry on the next run instead of one, which is cheap next to 5.8 hours.
+``tests/test_sync.py::test_window_measurement`` keeps these numbers honest.
+
+Layout
+------
+Written and read by :mod:`amzv_pandas._sync.store` (partitions, state, lock,
+history); this module plans the windows and runs them::
+
+    PATH/marketplace_id=ATVPDKIKX0DER/day=2026-11-20/part-0.parquet
+    PATH/_amzv_sync/state.json       identity + the status of every day
+    PATH/_amzv_sync/history.jsonl    one record per run (start and end lines)
+    PATH/_amzv_sync/lock             pid, host, start time of the running sync
+    PATH/_amzv_sync/tmp/             temporary files, moved into place by os.replace
+
+pandas, pyarrow, DuckDB, Spark and Dask read ``PATH`` as a Hive-partitioned
+dataset: they skip ``_``-prefixed entries, and temporary files never end in
+``.parquet``. The ``day`` and ``marketplace_id`` partition columns are not
+stored in the files. Rows of a multi-day window are split into per-day
+partitions by ``startDate`` (vendor reports), else ``startTime`` or the first
+date/date-time column; a row whose day falls outside its window is kept in the
+window's nearest day, so every window owns exactly its own days' partitions.
+
+Crash safety (kill -9 at any instant)
+-------------------------------------
+* There is one file per day with a fixed name, written to ``_amzv_sync/tmp``,
+  fsynced and ``os.replace``-d into place: a partition is either absent or
+  complete, and re-fetching a window replaces its files (no duplicate rows).
+* Each file's Parquet footer carries ``amzv_sync`` metadata (sync identity, day,
+  rows, ``complete``), written before the file becomes visible.
+* A day is **done** when the state records it done and, if it has rows, its
+  partition exists; or when a partition exists whose footer says complete for
+  this sync (a run killed after the files but before the state is adopted).
+* A day done with no rows (a CANCELLED report, or a window without rows for that
+  day) is recorded in the state as empty, with no partition, so it is not
+  fetched again forever.
+* ``state.json`` is written as temp + fsync + ``os.replace``; history lines are
+  appended and fsynced, and a torn last line is skipped when read.
+
+Publication lag: not fetched until final
+----------------------------------------
+A day is fetched only once it is final: its end plus the report type's
+publication lag (72 h for the retail analytics reports) has passed. Days are the
+marketplace's calendar days (its time zone), as Amazon counts them. Earlier,
+Amazon answers FATAL or with partial numbers that a sync would never revisit.
+Such days are counted in :attr:`SyncResult.days_pending`, not in
+``days_remaining``.
+
+Failures
+--------
+A FATAL window is recorded per day in the state with Amazon's reason and is
+retried on later runs; the run goes on with the next window. A FATAL whose
+category is ``"options"`` cannot succeed on any day, so the run records it and
+then raises the :class:`~amzv_pandas.exceptions.ReportFatalError`. Other errors
+(network, auth) end the run after the history record is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures as cf
+import contextlib
+import datetime as _dt
+import html
+import math
+import os
+import re
+import socket
+import sys
+import time
+import uuid
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from .store import (
+    META_DIR,
+    STATE_VERSION,
+    _append_history,
+    _checkpoint,
+    _clear_tmp,
+    _existing_partitions,
+    _history_frame,
+    _identity_key,
+    _iso,
+    _Lock,
+    _load_state,
+    _read_dataset,
+    _reconcile,
+    _save_state,
+    _utcnow,
+    _write_window,
+)
+from .._specs.dates import (
+    DateLike,
+    DateRange,
+    iter_days,
+    iter_periods,
+    last_final_day,
+    resolve_today,
+    split_range,
+)
+from ..exceptions import (
+    AmzvError,
+    ConfigurationError,
+    ReportCancelledError,
+    ReportFatalError,
+    ReportTimeout,
+    SyncError,
+)
+
+if TYPE_CHECKING:
+    from .._transport.http import Client
+    from .._specs.registry import ReportType
+
+__all__ = ["sync", "read_synced", "sync_history", "SyncResult", "cli_main"]
+
+#: Window cap for report types whose registry entry gives none.
+DEFAULT_MAX_DAYS = 15
+
+_ONE_DAY = _dt.timedelta(days=1)
+
+#: The clock of the budget (a seam: tests make windows "take" minutes without waiting).
+_monotonic: Callable[[], float] = time.monotonic
+
+#: Windows fetched at once (see "Windows in flight, commits in order"). A window spends
+#: nearly all of its time waiting - on Amazon's processing, the polls and the quota - not
+#: working, so overlapping windows hides that wait and the previous window's fsync'd
+#: writes (measured: one window at a time ran 1.35x the quota's lower bound on a busy
+#: machine). 4 is what read_report overlaps (``_report_run.MAX_WORKERS``), sits well inside
+#: createReport's burst of 15, and bounds memory to 4 frames; more would not speed a long
+#: backfill, whose pace the quota (one createReport a minute after the burst) sets.
+#: Read at each call (tests set it).
+MAX_IN_FLIGHT = 4
+
+
+# --------------------------------------------------------------------------- #
+# Budget and quota
+# --------------------------------------------------------------------------- #
+
+
+#: Longest budget accepted (a year); beyond, timedelta overflows and None ("no limit") is meant.
+_MAX_BUDGET_S = 366 * 86400
+_BUDGET_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.I)
+
+
+def _parse_budget(budget: Any) -> _dt.timedelta | None:
+    """``None``, a timedelta, seconds, or text such as ``"2h"``, ``"1h30m"``, ``"45m"``, ``"90s"``."""
+    if budget is None:
+        return None
+    if isinstance(budget, _dt.timedelta):
+        value = budget
+    elif isinstance(budget, (int, float)) and not isinstance(budget, bool):
+        if not math.isfinite(budget) or abs(budget) > _MAX_BUDGET_S:
+            msg = f"budget={budget!r} is not a usable number of seconds; use None for no limit"
+            raise ConfigurationError(msg, parameter="budget", value=budget, allowed=f"0 < seconds <= {_MAX_BUDGET_S}")
+        value = _dt.timedelta(seconds=float(budget))
+    elif isinstance(budget, str) and re.fullmatch(r"\s*(?:\d+(?:\.\d+)?\s*[dhms]\s*)+", budget, re.I):
+        unit = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+        seconds = sum(float(n) * unit[u.lower()] for n, u in _BUDGET_RE.findall(budget))
+        if seconds > _MAX_BUDGET_S:
+            msg = f"budget={budget!r} is longer than {_MAX_BUDGET_S // 86400} days; use None for no limit"
+            raise ConfigurationError(msg, parameter="budget", value=budget, allowed=f"0 < seconds <= {_MAX_BUDGET_S}")
+        value = _dt.timedelta(seconds=seconds)
+    else:
+        msg = f"budget={budget!r} is not a duration; use a timedelta, seconds, or text like '2h', '1h30m', '45m'"
+        raise ConfigurationError(msg, parameter="budget", value=budget, allowed="timedelta, seconds, '2h'")
+    if value <= _dt.timedelta(0):
+        msg = f"budget={budget!r} must be positive"
+        raise ConfigurationError(msg, parameter="budget", value=budget, allowed="> 0")
+    return value
+
+
+def _quota_seconds(windows: int, *, rate: float = 0.0167, burst: int = 15) -> float:
+    """Seconds the createReport quota needs before the last of ``windows`` requests may be sent.
+
+    Replays the client's own token bucket on a simulated clock (see the module docstring).
+    """
+    from .._transport.ratelimit import TokenBucket
+
+    now = [0.0]
+    bucket = TokenBucket(rate, burst, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    for _ in range(windows):
+        bucket.acquire()
+    return now[0]
+
+
+# --------------------------------------------------------------------------- #
+# Planning
+# --------------------------------------------------------------------------- #
+
+
+def _window_shape(rt: "ReportType", options: Mapping[str, str]) -> tuple[str, int]:
+    """``(period, max periods per window)``: the largest window the type allows."""
+    period = str(options.get("reportPeriod", "DAY")).upper()
+    limit = rt.max_window(period if "reportPeriod" in options else None)
+    if limit is None:
+        return period, DEFAULT_MAX_DAYS if period == "DAY" else 1
+    count, unit = limit
+    unit = unit.upper()
+    if unit == "HOUR":
+        return "DAY", max(1, count // 24)
+    if unit == period:
+        return period, count
+    if unit == "DAY" and period == "DAY":
+        return "DAY", count
+    return period, 1
+
+
+def _plan(missing_units: Sequence[tuple[_dt.date, _dt.date]], period: str, max_units: int,
+          ) -> list[tuple[_dt.date, _dt.date]]:
+    """Windows over the missing units: newest run first, each run split newest first."""
+    runs: list[list[tuple[_dt.date, _dt.date]]] = []
+    for unit in sorted(missing_units):
+        if runs and runs[-1][-1][1] + _ONE_DAY == unit[0]:
+            runs[-1].append(unit)
+        else:
+            runs.append([unit])
+    windows: list[tuple[_dt.date, _dt.date]] = []
+    for run in reversed(runs):
+        if period == "DAY":
+            windows += split_range(run[0][0], run[-1][1], period="DAY", max_days=max_units, newest_first=True)
+        else:
+            windows += split_range(run[0][0], run[-1][1], period=period, max_periods=max_units,
+                                   newest_first=True)
+    return windows
+
+
+# --------------------------------------------------------------------------- #
+# Fetching (the seam tests replace)
+# --------------------------------------------------------------------------- #
+
+
+#: First pause between status polls (None: read_report's default); the CLI's --sandbox sets it.
+_poll_interval: float | None = None
+
+
+def _fetch_window(report_type: str, start: _dt.date, end: _dt.date, *, marketplace: str,
+                  report_options: Mapping[str, str], client: Any, allow_unknown: bool = False) -> pd.DataFrame:
+    """One report for ``start`` → ``end``; raises ReportCancelledError for CANCELLED.
+
+    The dataset is the sync's store, so the report cache is not used (no second copy).
+    """
+    from .._reports.api import read_report
+
+    return read_report(report_type, start, end, marketplace=marketplace, report_options=dict(report_options),
+                       cache=False, progress_bar_type=None, on_cancelled="raise", poll_interval=_poll_interval,
+                       allow_unknown=allow_unknown, client=client)
+
+
+# --------------------------------------------------------------------------- #
+# Result
+# --------------------------------------------------------------------------- #
+
+
+@dataclass
+class SyncResult:
+    """What one :func:`sync` run did.
+
+    Attributes
+    ----------
+    path : str
+        The dataset directory.
+    report_type, marketplace_id : str
+    status : str
+        ``"complete"`` (nothing left to fetch), ``"partial"`` (the budget ran out
+        with days left), ``"failed"`` (some windows failed; retried next run).
+    days_added : int
+        Days that became done in this run (with rows or empty).
+    days_remaining : int
+        Final days of ``start`` → ``end`` still missing (0 once the dataset covers them).
+    days_pending : int
+        Days of the range inside the publication lag, fetched once final.
+    rows_added : int
+    failures : dict of datetime.date to str
+        Each day of a failed window → Amazon's reason.
+    windows : list of dict
+        Every window tried, in order: ``start``, ``end``, ``status``
+        (``"done"``, ``"empty"``, ``"failed"``), ``rows``, ``reason``.
+    calls : dict of str to int
+        SP-API calls made by this run, per operationId.
+    elapsed : datetime.timedelta
+    """
+
+    path: str
+    report_type: str
+    marketplace_id: str
+    status: str
+    days_added: int
+    days_remaining: int
+    days_pending: int
+    rows_added: int
+    failures: dict[_dt.date, str]
+    windows: list[dict[str, Any]]
+    calls: dict[str, int]
+    elapsed: _dt.timedelta
+
+    def _lines(self) -> list[tuple[str, str]]:
+        secs = self.elapsed.total_seconds()
+        return [
+            ("status", self.status),
+            ("report", f"{self.report_type} ({self.marketplace_id})"),
+            ("path", self.path),
+            ("windows", f"{len(self.windows)} tried, "
+                        f"{sum(w['status'] == 'failed' for w in self.windows)} failed"),
+            ("days added", f"{self.days_added} ({self.rows_added} rows)"),
+            ("days remaining", str(self.days_remaining)),
+            ("days pending", f"{self.days_pending} (inside the publication lag)"),
+            ("calls", f"{sum(self.calls.values())} " + (
+                "(" + ", ".join(f"{k} {v}" for k, v in sorted(self.calls.items())) + ")" if self.calls else "")),
+            ("elapsed", f"{secs:.1f} s"),
+        ]
+
+    def __repr__(self) -> str:
+        body = "\n".join(f"  {k:<15}{v}" for k, v in self._lines())
+        fails = ""
+        if self.failures:
+            shown = list(self.failures.items())[:5]
+            fails = "\n  failures:\n" + "\n".join(f"    {d}: {r}" for d, r in shown)
+            if len(self.failures) > 5:
+                fails += f"\n    ... {len(self.failures) - 5} more"
+        return f"<SyncResult\n{body}{fails}>"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+                       f"{html.escape(v)}</td></tr>" for k, v in self._lines())
+        if self.failures:
+            items = "".join(f"<li>{d}: {html.escape(r)}</li>" for d, r in list(self.failures.items())[:20])
+            rows += f"<tr><th style='text-align:left'>failures</th><td><ul>{items}</ul></td></tr>"
+        return f"<table><caption>SyncResult</caption>{rows}</table>"
+
+
+# --------------------------------------------------------------------------- #
+# sync
+# --------------------------------------------------------------------------- #
+
+
+def _check_identity(state: Mapping[str, Any], identity: Mapping[str, Any], meta: Path) -> None:
+    have = state["identity"]
+    diffs = [f"{k}: {have.get(k)!r} there, {identity[k]!r} asked"
+             for k in ("report_type", "marketplace_id", "report_options") if have.get(k) != identity[k]]
+    if diffs:
+        msg = (f"{meta.parent} holds a different sync ({'; '.join(diffs)}); use another path for this "
+               f"report, marketplace and options")
+        raise SyncError(msg)
+
+
+def _target_units(start: _dt.date, end: _dt.date, period: str) -> list[tuple[_dt.date, _dt.date]]:
+    if period == "DAY":
+        return [(d, d) for d in iter_days(start, end)]
+    return list(iter_periods(start, end, period))
+
+
+def sync(
+    report_type: str,
+    path: str | os.PathLike[str],
+    *,
+    start: DateLike,
+    end: DateLike = "yesterday",
+    marketplace: str | None = None,
+    report_options: Mapping[str, Any] | None = None,
+    budget: _dt.timedelta | float | str | None = None,
+    progress_bar_type: Any = "auto",
+    client: "Client | None" = None,
+    today: DateLike | None = None,
+    allow_unknown: bool = False,
+) -> SyncResult:
+    """Bring a Parquet dataset of ``report_type`` up to date, newest days first.
+
+    Parameters
+    ----------
+    report_type : str
+        A date-ranged report type, e.g. ``"GET_VENDOR_SALES_REPORT"``; one the registry does
+        not know is refused unless ``allow_unknown=True``.
+    path : str or path-like
+        Dataset directory (created if missing), Hive-partitioned by
+        ``marketplace_id`` and ``day``; its ``_amzv_sync`` folder holds the state. Checked
+        before any call: it must be (or be creatable as) a writable directory, as must the
+        client's ``cache_dir`` (the in-flight index of the reports).
+    start : DateLike
+        Oldest day of the historical backfill (``"2024-01-01"``, ``"today-365"``...).
+    end : DateLike, default "yesterday"
+        Newest day; relative values follow the calendar from run to run.
+    marketplace : str, optional
+        Country code or marketplace id; default: the client's.
+    report_options : mapping, optional
+        ``reportOptions``; defaults are filled in (``reportPeriod=DAY``...).
+    budget : timedelta, seconds or str, optional
+        Stop starting new windows once this much time has passed (``"23h"``);
+        ``None`` runs until nothing is missing.
+    progress_bar_type : {"auto", "tqdm", "tqdm_notebook", None}, default "auto"
+        A bar over windows.
+    client : Client, optional
+        Default: :func:`amzv_pandas.get_default_client`.
+    today : DateLike, optional
+        The date "today" means (default: today in the marketplace's time zone,
+        the vendor's reporting day); also the clock of the publication lag
+        (midnight of that day).
+    allow_unknown : bool, default False
+        Sync a report type the registry does not list (see :func:`~amzv_pandas.read_report`).
+
+    Returns
+    -------
+    SyncResult
+
+    Raises
+    ------
+    SyncError
+        Another sync runs on ``path``, or ``path`` holds a different sync.
+    ReportFatalError
+        A window failed because the options are wrong (category ``"options"``);
+        it is recorded in the state and history first.
+    ConfigurationError
+        Bad arguments, or a report type without a date range, before any call:
+        :class:`~amzv_pandas.exceptions.UnknownReportTypeError` for a name not in the
+        registry, :class:`~amzv_pandas.exceptions.CachePathError` for a ``path`` (or
+        ``cache_dir``) that is a file, not writable, or has a NUL or over-long component.
+
+    See Also
+    --------
+    read_synced : the dataset as one frame.
+    sync_history : one row per run.
+    """
+    from .._util.progress import get_progress_bar, validate_progress_bar_type
+    from .._util.checks import check_bool, check_mapping_of_str, check_writable_dir
+    from .._transport.http import resolve_client
+    from .._specs.registry import resolve_report_type
+
+    t0 = _monotonic()
+    started = _utcnow()
+    allow_unknown = check_bool(allow_unknown, "allow_unknown")
+    rt = resolve_report_type(report_type, allow_unknown=allow_unknown)
+    root = check_writable_dir(path, "path")
+    validate_progress_bar_type(progress_bar_type)
+    limit = _parse_budget(budget)
+    if rt.date_range not in ("day", "datetime"):
+        msg = (f"{rt.name} has no day-by-day date range (date_range={rt.date_range!r}); sync needs a report "
+               "whose rows belong to days, such as GET_VENDOR_SALES_REPORT")
+        raise ConfigurationError(msg, parameter="report_type", value=rt.name)
+    options = rt.validate_options(check_mapping_of_str(report_options, "report_options",
+                                                       allowed_keys=rt.option_names))
+    client = resolve_client(client)
+    from .._specs.marketplaces import Marketplace
+
+    if marketplace is not None and not isinstance(marketplace, (str, Marketplace)):
+        msg = (f"marketplace={marketplace!r:.80}: sync keeps one marketplace per dataset; give one country code "
+               "or marketplace id (and one path per marketplace)")
+        raise ConfigurationError(msg, parameter="marketplace", value=marketplace, allowed="one marketplace")
+    mp = client.resolve_marketplace(marketplace)
+    # read_report writes its in-flight index there (even with cache=False): refuse a bad one before any call.
+    check_writable_dir(client.cache_dir, "cache_dir")
+    identity = {"report_type": rt.name, "marketplace_id": mp.marketplace_id, "report_options": options}
+    key = _identity_key(identity)
+    period, max_units = _window_shape(rt, options)
+
+    # Vendors' reporting days are the marketplace's calendar days (as Amazon's lag is counted).
+    zone = ZoneInfo(mp.timezone)
+    day0 = resolve_today(today, tz=zone)
+    rng = DateRange.parse(start, end).resolve(today=day0)
+    now = _dt.datetime.combine(day0, _dt.time(0), zone) if today is not None else started.astimezone(zone)
+    last_final = last_final_day(rt.publication_lag, now)
+    first_available = day0 - _dt.timedelta(days=rt.lookback_days) if rt.lookback_days else None
+    if first_available is not None and rng.start < first_available:
+        warnings.warn(f"{rt.name} keeps {rt.lookback_days} days of data: days before {first_available} "
+                      "are not synced", stacklevel=2)
+
+    units = [u for u in _target_units(rng.start, rng.end, period)
+             if first_available is None or u[0] >= first_available]
+    final_units = [u for u in units if u[1] <= last_final]
+    pending_days = sum((u[1] - u[0]).days + 1 for u in units if u[1] > last_final)
+
+    meta = root / META_DIR
+    meta.mkdir(parents=True, exist_ok=True)
+    run_id = uuid.uuid4().hex[:12]
+    calls_before = collections.Counter(getattr(client, "calls", {}))
+
+    with _Lock(meta, run_id):
+        _checkpoint("lock")
+        _clear_tmp(meta)
+        state = _load_state(meta)
+        if state is None:
+            state = {"version": STATE_VERSION, "identity": identity, "identity_key": key,
+                     "account": getattr(client, "account_key", None), "created": _iso(started), "days": {}}
+            _save_state(meta, state)  # claims the path for this identity from the first run on
+        else:
+            _check_identity(state, identity, meta)
+        days: dict[str, dict[str, Any]] = state["days"]
+
+        record: dict[str, Any] = {
+            "run_id": run_id, "event": "start", "started": _iso(started), "status": "running",
+            "report_type": rt.name, "marketplace_id": mp.marketplace_id, "report_options": options,
+            "start": rng.start.isoformat(), "end": rng.end.isoformat(), "pid": os.getpid(),
+            "host": socket.gethostname(), "budget_s": limit.total_seconds() if limit else None,
+        }
+        _append_history(meta, record)
+        _checkpoint("history-start")
+
+        parts = _existing_partitions(root, mp.marketplace_id)
+        done = _reconcile(meta, state, parts, key, {d for u in final_units for d in iter_days(*u)})
+
+        missing = [u for u in final_units if not all(d in done for d in iter_days(*u))]
+        windows = _plan(missing, period, max_units)
+        _checkpoint("planned")
+
+        tried: list[dict[str, Any]] = []
+        failures: dict[_dt.date, str] = {}
+        days_added = rows_added = 0
+        stop_exc: BaseException | None = None
+        status = "running"
+        bar = get_progress_bar(progress_bar_type, desc=f"sync {rt.name}", total=len(windows), unit="window")
+        # Fetches run on worker threads; everything below that touches the disk runs here, in plan order.
+        slots = max(1, int(MAX_IN_FLIGHT))
+        pool = cf.ThreadPoolExecutor(max_workers=slots, thread_name_prefix="amzv-sync") if windows else None
+        queued: collections.deque[tuple[_dt.date, _dt.date, cf.Future[pd.DataFrame]]] = collections.deque()
+        todo = iter(windows)
+        budget_spent = False
+
+        def start_windows() -> None:
+            """Start planned windows while a slot is free and the budget lasts."""
+            nonlocal budget_spent
+            while not budget_spent and len(queued) < slots:
+                nxt = next(todo, None)
+                if nxt is None:
+                    return
+                if limit is not None and _monotonic() - t0 >= limit.total_seconds():
+                    budget_spent = True
+                    return
+                if bar is not None and hasattr(bar, "set_postfix_str"):
+                    bar.set_postfix_str(f"{nxt[0]} → {nxt[1]}")
+                assert pool is not None
+                extra = {} if rt.known else {"allow_unknown": True}
+                queued.append((*nxt, pool.submit(_fetch_window, rt.name, nxt[0], nxt[1],
+                                                 marketplace=mp.marketplace_id, report_options=options,
+                                                 client=client, **extra)))
+
+        wait_for_in_flight = False
+        try:
+            start_windows()
+            while queued:
+                w_start, w_end, future = queued.popleft()  # the oldest planned window not yet committed
+                w_days = list(iter_days(w_start, w_end))
+                info: dict[str, Any] = {"start": w_start, "end": w_end, "rows": 0, "reason": None}
+                try:
+                    frame = future.result()
+                except ReportCancelledError:
+                    frame = None
+                except (ReportFatalError, ReportTimeout) as exc:
+                    reason = getattr(exc, "reason", None) or str(exc)
+                    category = getattr(exc, "category", "timeout")
+                    info.update(status="failed", reason=reason, category=category)
+                    for day in w_days:
+                        prev = days.get(day.isoformat(), {})
+                        days[day.isoformat()] = {
+                            "status": "failed", "reason": reason, "category": category,
+                            "attempts": int(prev.get("attempts", 0)) + 1, "at": _iso(_utcnow()),
+                            "window": [w_start.isoformat(), w_end.isoformat()]}
+                        failures[day] = reason
+                    _save_state(meta, state)
+                    tried.append(info)
+                    if bar is not None:
+                        bar.update(1)
+                    if category == "options":
+                        # Later windows are never committed; their fetches are awaited, then dropped.
+                        stop_exc = exc
+                        wait_for_in_flight = True
+                        break
+                    start_windows()
+                    continue
+                start_windows()  # the next fetch runs while this window is written
+                _checkpoint("fetched")
+                fetched_at = _iso(_utcnow())
+                counts: dict[_dt.date, int] = {}
+                if frame is not None and len(frame):
+                    footer = {"identity_key": key, "report_type": rt.name, "marketplace_id": mp.marketplace_id,
+                              "window": [w_start.isoformat(), w_end.isoformat()], "complete": True,
+                              "fetched_at": fetched_at, "run_id": run_id}
+                    counts = _write_window(root, meta, mp.marketplace_id, frame, w_start, w_end, footer)
+                cancelled, frame = frame is None, None  # free the frame before the next wait
+                for day in w_days:
+                    if day not in counts and day in parts:
+                        # The window now has no rows for this day: drop what an older fetch left.
+                        with contextlib.suppress(FileNotFoundError):
+                            parts[day].unlink()
+                    was_done = day in done
+                    days[day.isoformat()] = {"status": "done", "rows": counts.get(day, 0), "at": fetched_at,
+                                             "window": [w_start.isoformat(), w_end.isoformat()],
+                                             **({"empty": "cancelled"} if cancelled else {})}
+                    if not was_done:
+                        days_added += 1
+                        done.add(day)
+                _save_state(meta, state)
+                rows = sum(counts.values())
+                rows_added += rows
+                info.update(status="empty" if cancelled else "done", rows=rows)
+                tried.append(info)
+                _checkpoint("window")
+                if bar is not None:
+                    bar.update(1)
+            wait_for_in_flight = True
+        except BaseException as exc:
+            stop_exc = exc
+            raise
+        finally:
+            if pool is not None:
+                # Not-started fetches are cancelled; running ones are awaited on a normal stop (so no
+                # thread outlives the run or its lock), left to finish alone after an error or Ctrl-C.
+                pool.shutdown(wait=wait_for_in_flight, cancel_futures=True)
+            if bar is not None:
+                bar.close()
+            remaining = sum(1 for u in final_units for d in iter_days(*u) if d not in done)
+            calls_after = collections.Counter(getattr(client, "calls", {}))
+            calls = {k: v - calls_before.get(k, 0) for k, v in calls_after.items() if v - calls_before.get(k, 0)}
+            if stop_exc is not None:
+                status = ("options_error" if isinstance(stop_exc, ReportFatalError)
+                          else "interrupted" if isinstance(stop_exc, KeyboardInterrupt) else "error")
+            elif failures:
+                status = "failed"
+            elif remaining:
+                status = "partial"
+            else:
+                status = "complete"
+            finished = _utcnow()
+            end_record = {
+                **record, "event": "end", "status": status, "finished": _iso(finished),
+                "duration_s": round((finished - started).total_seconds(), 3),
+                "windows_done": sum(w["status"] != "failed" for w in tried),
+                "windows_failed": sum(w["status"] == "failed" for w in tried),
+                "days_added": days_added, "days_remaining": remaining, "days_pending": pending_days,
+                "rows_added": rows_added, "calls": calls, "calls_total": sum(calls.values()),
+                "failures": [{"start": w["start"].isoformat(), "end": w["end"].isoformat(),
+                              "category": w.get("category"), "reason": w["reason"]}
+                             for w in tried if w["status"] == "failed"],
+                "message": None if stop_exc is None else f"{type(stop_exc).__name__}: {stop_exc}",
+            }
+            with contextlib.suppress(OSError):
+                _append_history(meta, end_record)
+            _checkpoint("history-end")
+
+    if isinstance(stop_exc, ReportFatalError):
+        raise stop_exc
+    return SyncResult(
+        path=str(root), report_type=rt.name, marketplace_id=mp.marketplace_id, status=status,
+        days_added=days_added, days_remaining=remaining, days_pending=pending_days, rows_added=rows_added,
+        failures=failures, windows=tried, calls=calls,
+        elapsed=_dt.timedelta(seconds=_monotonic() - t0),
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Reading back
+# --------------------------------------------------------------------------- #
+
+
+def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
+                end: DateLike | None = None, *, today: DateLike | None = None) -> pd.DataFrame:
+    """Read a synced dataset back as one typed frame, oldest day first.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The directory given to :func:`sync`.
+    start, end : DateLike, optional
+        Keep only the days ``start`` → ``end`` (inclusive). Relative forms
+        (``"yesterday"``, ``"today-7"``) count from ``today``, so they name the
+        same days as in :func:`sync` and :func:`~amzv_pandas.read_report`.
+    today : DateLike, optional
+        The date "today" means (absolute forms only). Default: today in the time
+        zone of the dataset's marketplace (recorded in its sync state), as
+        :func:`sync` counts days; UTC today only for a directory without a state.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The report's columns and dtypes as :func:`~amzv_pandas.read_report`
+        returns them (no row when no synced day falls in the range);
+        ``df.attrs["amzv"]`` describes the sync.
+
+    Raises
+    ------
+    SyncError
+        ``path`` was never synced (it does not exist, or holds neither a sync state nor
+        day partitions), as :func:`sync_history` does.
+    CachePathError
+        ``path`` is a file, unreadable, or has a NUL or over-long component.
+    """
+    from .._util.checks import check_readable_dir
+
+    return _read_dataset(check_readable_dir(path, "path"), start, end, today)
+
+
+def sync_history(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The run history of a synced dataset, like the connector's history tab: one row per run.
+
+    Columns: ``run_id``, ``started``, ``finished``, ``duration``, ``status`` (``"complete"``,
+    ``"partial"``, ``"failed"``, ``"options_error"``, ``"error"``, ``"interrupted"``,
+    ``"running"``, or ``"killed"`` for a run that never wrote its end record), ``windows_done``,
+    ``windows_failed``, ``days_added``, ``days_remaining``, ``rows_added``, ``calls`` (total
+    API calls), ``failures`` (list of ``{start, end, category, reason}`` with Amazon's
+    messages), ``message`` (the error that stopped the run), plus the run's parameters.
+
+    Raises
+    ------
+    SyncError
+        ``path`` was never synced (no ``_amzv_sync`` folder), as :func:`read_synced` does:
+        a mistyped path must not look like a dataset without runs.
+    CachePathError
+        ``path`` is a file, unreadable, or has a NUL or over-long component.
+    """
+    from .._util.checks import check_readable_dir
+
+    return _history_frame(check_readable_dir(path, "path"))
+
+
+# --------------------------------------------------------------------------- #
+# Command line: amzv sync
+# --------------------------------------------------------------------------- #
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="amzv sync",
+        description="Append a report to a Parquet dataset: newest days first, then the historical backfill. "
+                    "Run it once a day (cron); it resumes where the last run stopped.")
+    p.add_argument("report_type", help="e.g. GET_VENDOR_SALES_REPORT")
+    p.add_argument("path", help="dataset directory")
+    p.add_argument("--start", required=True, help="oldest day of the backfill (2024-01-01, today-365...)")
+    p.add_argument("--end", default="yesterday", help="newest day (default: yesterday)")
+    p.add_argument("--marketplace", default=None, help="country code or marketplace id (default: the profile's)")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a reportOption, repeatable (e.g. --option reportPeriod=DAY)")
+    p.add_argument("--budget", default=None, help="stop starting windows after this long (2h, 90m, 1h30m)")
+    p.add_argument("--profile", default=None, help="credentials profile")
+    p.add_argument("--today", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--sandbox", action="store_true", help="run against the built-in sandbox (demos, tests)")
+    p.add_argument("--sandbox-speed", type=float, default=500.0, help=argparse.SUPPRESS)
+    p.add_argument("--sandbox-processing-seconds", type=float, default=0.2, help=argparse.SUPPRESS)
+    return p
+
+
+def cli_main(argv: Sequence[str] | None = None) -> int:
+    """``amzv sync REPORT_TYPE PATH --start ...``: exit code 0 when every window succeeded, 1 otherwise."""
+    parser = _build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    options: dict[str, str] = {}
+    for item in args.option:
+        k, sep, v = item.partition("=")
+        if not sep or not k:
+            parser.error(f"--option {item!r} must look like KEY=VALUE")
+        options[k.strip()] = v.strip()
+    progress = None if args.no_progress or not sys.stderr.isatty() else "tqdm"
+    kwargs: dict[str, Any] = dict(start=args.start, end=args.end, marketplace=args.marketplace,
+                                  report_options=options or None, budget=args.budget,
+                                  progress_bar_type=progress, today=args.today)
+    try:
+        if args.sandbox:
+            from .. import sandbox
+
+            global _poll_interval
+            _poll_interval = max(0.02, args.sandbox_processing_seconds / 4)
+            try:
+                with sandbox.serve(speed=args.sandbox_speed,
+                                   processing_seconds=args.sandbox_processing_seconds) as sb:
+                    with sb.client(marketplace=args.marketplace or "US") as client:
+                        result = sync(args.report_type, args.path, client=client, **kwargs)
+            finally:
+                _poll_interval = None
+        else:
+            from .._transport.http import Client
+
+            with Client(profile=args.profile, marketplace=args.marketplace) as client:
+                result = sync(args.report_type, args.path, client=client, **kwargs)
+    except AmzvError as exc:
+        print(f"amzv sync: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    print(repr(result))
+    return 1 if result.failures else 0
+
+
+if __name__ == "__main__":  # python -m amzv_pandas._sync.sync, the same as `amzv sync`
+    raise SystemExit(cli_main())
