@@ -19,31 +19,32 @@ from ._version import __version__
 from ._specs.marketplaces import marketplaces
 from ._frontends import accessor as _accessor  # noqa: F401  registers df.amzv; it imports the catalog lazily
 
-# name -> (module, attribute); attribute None means the submodule itself.
+# name -> (module, attribute); attribute None means the submodule itself. Every function that
+# takes a client comes from the facade, which resolves client=None to the default client.
 _LAZY: dict[str, tuple[str, str | None]] = {
     # the client, credentials and the built-in sandbox
-    "Client": ("_transport.http", "Client"),
-    "get_default_client": ("_transport.http", "get_default_client"),
-    "set_default_client": ("_transport.http", "set_default_client"),
+    "Client": ("_facade.client", "Client"),
+    "get_default_client": ("_facade.api", "get_default_client"),
+    "set_default_client": ("_facade.api", "set_default_client"),
     "Credentials": ("_transport.lwa", "Credentials"),
     "authorize": ("_transport.lwa", "authorize"),
     "sandbox": ("sandbox", None),
     # reports
-    "read_report": ("_reports.api", "read_report"),
-    "get_report": ("_reports.api", "get_report"),
-    "list_reports": ("_reports.api", "list_reports"),
-    "list_report_schedules": ("_reports.api", "list_report_schedules"),
+    "read_report": ("_facade.api", "read_report"),
+    "get_report": ("_facade.api", "get_report"),
+    "list_reports": ("_facade.api", "list_reports"),
+    "list_report_schedules": ("_facade.api", "list_report_schedules"),
     "report_types": ("_specs.registry", "report_types"),
     "get_report_type": ("_specs.registry", "get_report_type"),
-    "cache_info": ("_cache.store", "cache_info"),
-    "clear_cache": ("_cache.store", "clear_cache"),
+    "cache_info": ("_facade.api", "cache_info"),
+    "clear_cache": ("_facade.api", "clear_cache"),
     # the catalog
-    "get_catalog_items": ("_catalog.api", "get_catalog_items"),
-    "search_catalog_items": ("_catalog.api", "search_catalog_items"),
+    "get_catalog_items": ("_facade.api", "get_catalog_items"),
+    "search_catalog_items": ("_facade.api", "search_catalog_items"),
     "expand_attributes": ("_catalog.api", "expand_attributes"),
     # dates and append-mode sync
     "DateRange": ("_specs.dates", "DateRange"),
-    "sync": ("_sync.sync", "sync"),
+    "sync": ("_facade.api", "sync"),
     "read_synced": ("_sync.sync", "read_synced"),
     "sync_history": ("_sync.sync", "sync_history"),
     "SyncResult": ("_sync.sync", "SyncResult"),

@@ -44,6 +44,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from ._util.redact import redact_errors, redact_secrets
+
 __all__ = [
     "AmzvError",
     "ConfigurationError",
@@ -81,15 +83,13 @@ __all__ = [
 
 
 def _redact(text: str) -> str:
-    from ._transport.http import redact_secrets  # lazily: client imports this module
-
     return redact_secrets(text)
 
 
 class AmzvError(Exception):
     """Root of every error amzv_pandas raises on purpose.
 
-    Text arguments pass through :func:`amzv_pandas._transport.http.redact_secrets`, so nothing
+    Text arguments pass through :func:`amzv_pandas._util.redact.redact_secrets`, so nothing
     shaped like an LWA token or client secret (or a presigned signature) survives into
     a message, whoever builds it.
     """
@@ -189,8 +189,6 @@ class SPAPIError(AmzvError):
         operation: str | None = None,
         rate_limit: float | None = None,
     ) -> None:
-        from ._transport.http import redact_errors
-
         self.status_code = status_code
         # Error bodies may echo what was sent (headers, forms): nothing secret-shaped is kept.
         self.errors = redact_errors(errors or [])

@@ -18,6 +18,6 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     base = tmp_path_factory.mktemp("amzv-home")
     monkeypatch.setenv("AMZV_CACHE_DIR", str(base / "cache"))
     monkeypatch.setenv("AMZV_CONFIG_DIR", str(base / "config"))
-    from amzv_pandas._transport import http as client
+    from amzv_pandas._facade import api
 
-    client.set_default_client(None)
+    api.set_default_client(None)

@@ -13,7 +13,7 @@ import pytest
 
 from amzv_pandas._cache import store as cache_mod
 from amzv_pandas._cache.store import CacheKey, ReportCache, frame_variant
-from amzv_pandas._transport.http import Client
+from amzv_pandas._facade.client import Client
 from amzv_pandas.exceptions import CacheIntegrityError, ConfigurationError, StaleCacheWarning
 
 

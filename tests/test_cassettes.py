@@ -20,7 +20,7 @@ import pytest
 import vcr
 
 import amzv_pandas as amzv
-from amzv_pandas._transport.http import redact_url
+from amzv_pandas._util.redact import redact_url
 from amzv_pandas.exceptions import Forbidden, NotFound
 
 CASSETTES = Path(__file__).parent / "cassettes"

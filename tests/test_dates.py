@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amzv_pandas._specs import dates as dates
+from amzv_pandas._specs import date_grammar, date_range, periods
 from amzv_pandas._specs.dates import (
     PERIODS,
     DateRange,
@@ -177,7 +177,7 @@ def fixed_clock(monkeypatch):
     # 03:00 UTC on May 10 is still May 9 in Los Angeles and already May 10 in Tokyo;
     # a date far from the real one, so reading the machine clock would be caught.
     instant = dt.datetime(2031, 5, 10, 3, 0, tzinfo=dt.timezone.utc)
-    monkeypatch.setattr(dates, "_now_utc", lambda: instant)
+    monkeypatch.setattr(date_grammar, "_now_utc", lambda: instant)
     return instant
 
 
@@ -509,8 +509,8 @@ def test_contiguous_ranges():
 
 
 def test_doctests():
-    results = doctest.testmod(dates)
-    assert results.attempted > 5 and results.failed == 0
+    results = [doctest.testmod(m) for m in (date_grammar, date_range, periods)]
+    assert sum(r.attempted for r in results) > 5 and not any(r.failed for r in results)
 
 
 # --------------------------------------------------------------------------- #
@@ -620,8 +620,8 @@ specific_st = day_st.flatmap(
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(relative_st, specific_st), st.one_of(relative_st, specific_st), day_st)
 def test_parse_resolve_properties(start, end, today):
-    a = dates._spec_date(dates._parse_spec(start, "start"), today, dt.timezone.utc)
-    b = dates._spec_date(dates._parse_spec(end, "end"), today, dt.timezone.utc)
+    a = date_grammar.spec_date(date_grammar.parse_spec(start, "start"), today, dt.timezone.utc)
+    b = date_grammar.spec_date(date_grammar.parse_spec(end, "end"), today, dt.timezone.utc)
     try:
         rng = DateRange.parse(start, end)
         got = rng.resolve(today=today)

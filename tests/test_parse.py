@@ -14,13 +14,13 @@ import pytest
 from amzv_pandas.exceptions import AmzvWarning, ConfigurationError, ParseError
 from amzv_pandas._parsers.api import (
     charset_from_content_type,
-    classify_fatal,
     error_details,
     list_sections,
     parse_flat_file,
     parse_vendor_json,
     sniff_format,
 )
+from amzv_pandas._specs.fatal import classify_fatal
 from amzv_pandas._specs.registry import get_report_type
 
 DATA = Path(__file__).parent / "data"

@@ -81,3 +81,63 @@ def test_public_names_survive_importing_every_submodule():
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+#: The public functions that take a client: the facade's wrappers of the domain functions.
+CLIENT_FUNCTIONS = {
+    "read_report": "amzv_pandas._reports.api", "get_report": "amzv_pandas._reports.api",
+    "list_reports": "amzv_pandas._reports.api", "list_report_schedules": "amzv_pandas._reports.api",
+    "cache_info": "amzv_pandas._cache.store", "clear_cache": "amzv_pandas._cache.store",
+    "get_catalog_items": "amzv_pandas._catalog.api", "search_catalog_items": "amzv_pandas._catalog.api",
+    "sync": "amzv_pandas._sync.sync",
+}
+
+
+def test_module_functions_wrap_the_domain_functions_once():
+    """One docstring per verb (the domain's); the facade only makes ``client`` optional (issue 11)."""
+    import inspect
+
+    from amzv_pandas._reports import api as reports_api
+
+    assert amzv.read_report.__doc__ == reports_api.read_report.__doc__
+    assert inspect.signature(amzv.read_report).parameters["client"].default is None
+    for name, module in CLIENT_FUNCTIONS.items():
+        public = getattr(amzv, name)
+        domain = getattr(__import__(module, fromlist=[name]), name)
+        assert public.__wrapped__ is domain, name
+        assert public.__doc__ == domain.__doc__ and public.__name__ == name, name
+        client = inspect.signature(public).parameters["client"]
+        assert client.kind is client.KEYWORD_ONLY and client.default is None, name
+        others = [p for p in inspect.signature(domain).parameters if p != "client"]
+        assert [p for p in inspect.signature(public).parameters if p != "client"] == others, name
+
+
+def test_client_is_the_transport_with_the_verbs():
+    from amzv_pandas._transport.http import Transport
+
+    assert issubclass(amzv.Client, Transport) and amzv.Client is not Transport
+    assert amzv.Client.__module__ == "amzv_pandas._facade.client"
+    verbs = ("read_report", "get_report", "list_reports", "list_report_schedules", "cache_info", "clear_cache",
+             "get_catalog_items", "search_catalog_items", "marketplace_participations")
+    assert all(callable(getattr(amzv.Client, v)) for v in verbs)
+    assert not any(hasattr(Transport, v) for v in verbs)  # the transport knows no reports or catalog
+
+
+def test_a_bad_argument_is_named_before_missing_credentials():
+    """Without a client and without credentials, the argument checks still come first."""
+    import pytest
+
+    from amzv_pandas.exceptions import ConfigurationError
+
+    calls = {
+        "report_type": lambda: amzv.read_report("GET_NO_SUCH_REPORT_TYPE", "2025-01-01"),
+        "asins": lambda: amzv.get_catalog_items(),
+        "older_than": lambda: amzv.clear_cache(older_than="soon"),
+    }
+    for parameter, call in calls.items():
+        with pytest.raises(ConfigurationError) as info:
+            call()
+        assert info.value.parameter == parameter, (parameter, str(info.value))
+    with pytest.raises(ConfigurationError, match="no SP-API credentials found") as info:
+        amzv.cache_info()  # nothing to check first: the missing default client is the error
+    assert info.value.parameter == "credentials"

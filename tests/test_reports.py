@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-import amzv_pandas._reports.run as _report_run
+import amzv_pandas._reports.drive as _report_drive
 import amzv_pandas._reports.api as reports
 from amzv_pandas import sandbox
 from amzv_pandas._cache.store import ReportCache, cache_info, clear_cache
@@ -290,7 +290,7 @@ def test_timeout_ids_work_with_get_report(slow):
 def test_ctrl_c_keeps_the_report_id(slow, tmp_path, monkeypatch):
     client = slow.client(cache_dir=tmp_path)
     index = tmp_path / "reports" / "inflight.json"
-    real_wait = _report_run.cf.wait
+    real_wait = _report_drive.cf.wait
 
     def interrupting_wait(*args, **kwargs):  # the user presses Ctrl-C once the report exists
         out = real_wait(*args, **kwargs)
@@ -298,7 +298,7 @@ def test_ctrl_c_keeps_the_report_id(slow, tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return out
 
-    monkeypatch.setattr(_report_run.cf, "wait", interrupting_wait)
+    monkeypatch.setattr(_report_drive.cf, "wait", interrupting_wait)
     with pytest.raises(KeyboardInterrupt, match="resume"):
         read(client, SALES, *WEEK1)
     monkeypatch.undo()

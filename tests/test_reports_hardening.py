@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import amzv_pandas._reports.answers as _report_answers
 import amzv_pandas._reports.run as _report_run
 from amzv_pandas._parsers.document import SPEC_HEAD_BYTES, read_specification
 import amzv_pandas._reports.api as reports
@@ -179,7 +180,7 @@ def test_inflight_record_of_another_report_is_discarded(sb, tmp_path, wrong):
 
 
 def test_options_comparison():
-    mismatch = _report_run._options_mismatch
+    mismatch = _report_answers.options_mismatch
     sent = {"reportPeriod": "DAY", "distributorView": "SOURCING"}
     assert mismatch(sent, {"reportPeriod": "DAY", "distributorView": "SOURCING"}) is None
     assert mismatch(sent, {"reportPeriod": "day", "distributorView": "SOURCING"}) is None

@@ -16,8 +16,10 @@ import importlib
 
 # the module behind amzv.sync()
 S = importlib.import_module("amzv_pandas._sync.sync")
-from amzv_pandas._transport.http import Client
+SP = importlib.import_module("amzv_pandas._sync.planning")
+from amzv_pandas._facade.client import Client
 from amzv_pandas._specs.dates import last_final_day
+from amzv_pandas._frontends.cli import sync_main
 from amzv_pandas.exceptions import ReportCancelledError, ReportFatalError, SyncError
 
 SALES = "GET_VENDOR_SALES_REPORT"
@@ -118,30 +120,30 @@ def canon(frame: pd.DataFrame) -> pd.DataFrame:
 
 def test_window_measurement():
     # The module docstring's numbers: a year of 1-day vs 15-day windows under createReport's quota.
-    one_day = S._quota_seconds(365)
-    fifteen = S._quota_seconds(-(-365 // 15))
+    one_day = SP.quota_seconds(365)
+    fifteen = SP.quota_seconds(-(-365 // 15))
     assert 350 * 60 <= one_day <= 360 * 60
     assert 9.5 * 60 <= fifteen <= 10.5 * 60
     assert one_day > 30 * fifteen
     rt = __import__("amzv_pandas._specs.registry", fromlist=["x"]).get_report_type(SALES)
-    assert S._window_shape(rt, rt.validate_options(None)) == ("DAY", 15)
-    assert S._window_shape(rt, rt.validate_options({"reportPeriod": "WEEK"})) == ("WEEK", 7)
+    assert rt.window_shape(rt.validate_options(None)) == ("DAY", 15)
+    assert rt.window_shape(rt.validate_options({"reportPeriod": "WEEK"})) == ("WEEK", 7)
 
 
 def test_plan_newest_first_and_holes():
     units = [(d, d) for d in all_days("2026-01-01", "2026-01-20") if d not in (D("2026-01-10"),)]
     # 01-10 is done: two runs; the newer one first, each packed from its newest end.
-    w = S._plan(units, "DAY", 15)
+    w = SP.plan_windows(units, "DAY", 15)
     assert w == [(D("2026-01-11"), D("2026-01-20")), (D("2026-01-01"), D("2026-01-09"))]
-    w = S._plan([(d, d) for d in all_days("2026-01-01", "2026-01-31")], "DAY", 15)
+    w = SP.plan_windows([(d, d) for d in all_days("2026-01-01", "2026-01-31")], "DAY", 15)
     assert w[0] == (D("2026-01-17"), D("2026-01-31")) and w[-1] == (D("2026-01-01"), D("2026-01-01"))
 
 
 def test_budget_and_lag_parsing():
-    assert S._parse_budget("1h30m") == dt.timedelta(minutes=90)
-    assert S._parse_budget(90) == dt.timedelta(seconds=90)
+    assert SP.parse_budget("1h30m") == dt.timedelta(minutes=90)
+    assert SP.parse_budget(90) == dt.timedelta(seconds=90)
     with pytest.raises(Exception, match="not a duration"):
-        S._parse_budget("soon")
+        SP.parse_budget("soon")
     now = dt.datetime(2026, 6, 1, 15, tzinfo=dt.timezone.utc)
     assert last_final_day(dt.timedelta(hours=72), now) == D("2026-05-28")
     assert last_final_day(dt.timedelta(0), now) == D("2026-05-31")
@@ -411,15 +413,15 @@ def test_cli_exit_codes(tmp_path, amazon, monkeypatch, capsys):
     argv = [SALES, str(tmp_path), "--start", "2026-04-01", "--end", "2026-04-29", "--marketplace", "US",
             "--option", "sellingProgram=RETAIL", "--budget", "1h", "--today", "2026-06-01", "--no-progress"]
     amazon.fatal = {D("2026-04-02"): "not_available"}
-    assert S.cli_main(argv) == 1  # a window failed: cron sees it
+    assert sync_main(argv) == 1  # a window failed: cron sees it
     assert "failed" in capsys.readouterr().out
     amazon.fatal.clear()
-    assert S.cli_main(argv) == 0
+    assert sync_main(argv) == 0
     assert "complete" in capsys.readouterr().out
-    assert S.cli_main([*argv, "--option", "sellingProgram=FRESH"]) == 1
+    assert sync_main([*argv, "--option", "sellingProgram=FRESH"]) == 1
     assert "different sync" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        S.cli_main([SALES, str(tmp_path), "--start", "2026-04-01", "--option", "novalue"])
+        sync_main([SALES, str(tmp_path), "--start", "2026-04-01", "--option", "novalue"])
 
 
 # --------------------------------------------------------------------------- windows in flight
@@ -522,7 +524,7 @@ def test_budget_stops_new_windows_in_flight_ones_committed(tmp_path, amazon, mon
 def test_read_synced_counts_relative_days_in_the_marketplace_zone(tmp_path, amazon, monkeypatch):
     # 03:00 UTC on 06-02 is still 06-01 in Los Angeles (the US marketplace's zone): "today" differs.
     instant = dt.datetime(2026, 6, 2, 3, 0, tzinfo=dt.timezone.utc)
-    monkeypatch.setattr(importlib.import_module("amzv_pandas._specs.dates"), "_now_utc", lambda: instant)
+    monkeypatch.setattr(importlib.import_module("amzv_pandas._specs.date_grammar"), "_now_utc", lambda: instant)
     monkeypatch.setattr(S, "_utcnow", lambda: instant)  # sync's clock of the publication lag
     r = run(tmp_path, amazon, start="today-12", end="today-5", today=None)
     synced = all_days("2026-05-20", "2026-05-27")  # counted from 06-01, the marketplace's date

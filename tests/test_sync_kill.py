@@ -47,7 +47,7 @@ FAKE = textwrap.dedent('''
 CHILD = FAKE + textwrap.dedent('''
     import sys
     S = importlib.import_module("amzv_pandas._sync.sync")
-    from amzv_pandas._transport.http import Client
+    from amzv_pandas._facade.client import Client
 
     S._fetch_window = fetch
     client = Client(credentials={"client_id": "i", "client_secret": "s", "refresh_token": "r"},
@@ -79,7 +79,7 @@ def _child(path, env_extra=None) -> subprocess.Popen:
 
 def _resume(path, *, expect_complete: bool = True) -> None:
     """The next run, in this process (same fake) to keep the suite fast."""
-    from amzv_pandas._transport.http import Client
+    from amzv_pandas._facade.client import Client
 
     ns: dict = {}
     exec(FAKE, ns)
@@ -173,12 +173,12 @@ def test_cli_sandbox_killed_then_resumed(tmp_path):
     except ImportError as exc:
         pytest.skip(f"sandbox or reports not available yet: {exc}")
     today = (dt.date.today() - dt.timedelta(days=30)).isoformat()
-    args = [sys.executable, "-m", "amzv_pandas._sync.sync", "GET_VENDOR_TRAFFIC_REPORT", "", "--start", "today-40",
+    args = [sys.executable, "-m", "amzv_pandas", "sync", "GET_VENDOR_TRAFFIC_REPORT", "", "--start", "today-40",
             "--today", today, "--no-progress", "--sandbox"]
 
     def cli(path, **kw):
         a = list(args)
-        a[4] = str(path)
+        a[5] = str(path)
         return subprocess.Popen(a, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
 
     # Reference: an uninterrupted run in this process against a sandbox with the same seed.

@@ -21,7 +21,8 @@ import requests
 
 import amzv_pandas as amzv
 from amzv_pandas import sandbox
-from amzv_pandas._transport.http import MAX_DOWNLOAD_REDIRECTS, MAX_TOKEN_REFRESHES, Download, redact_secrets
+from amzv_pandas._transport.http import MAX_DOWNLOAD_REDIRECTS, MAX_TOKEN_REFRESHES, Download
+from amzv_pandas._util.redact import redact_secrets
 from amzv_pandas.exceptions import (
     AmzvError,
     AuthError,

@@ -58,7 +58,7 @@ from ..exceptions import CacheIntegrityError, ConfigurationError, ReportTimeout,
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .._transport.http import Client
+    from .._transport.http import Transport
 
 try:  # the parser's own version, so derived frame files follow parser changes
     from .._parsers.api import PARSER_VERSION
@@ -520,7 +520,7 @@ class ReportCache:
         self.root = Path(root)
 
     @classmethod
-    def for_client(cls, client: "Client") -> "ReportCache":
+    def for_client(cls, client: "Transport") -> "ReportCache":
         """The cache of ``client`` (under ``client.cache_dir``)."""
         return cls(Path(client.cache_dir) / "reports")
 
@@ -782,13 +782,14 @@ class InflightIndex:
 # public functions
 
 
-def cache_info(*, client: "Client | None" = None) -> "pd.DataFrame":
+def cache_info(*, client: "Transport") -> "pd.DataFrame":
     """List the cached report documents.
 
     Parameters
     ----------
     client : Client, optional
-        Whose cache (``client.cache_dir``); default: the default client's.
+        Whose cache (``client.cache_dir``); default: the default client's (``amzv.cache_info``
+        resolves it; here it is required).
 
     Returns
     -------
@@ -802,16 +803,14 @@ def cache_info(*, client: "Client | None" = None) -> "pd.DataFrame":
     --------
     >>> amzv.cache_info()[["report_type", "start", "end", "size"]]      # doctest: +SKIP
     """
-    from .._transport.http import resolve_client
-
-    return ReportCache.for_client(resolve_client(client)).info()
+    return ReportCache.for_client(client).info()
 
 
 def clear_cache(
     *,
     report_type: str | None = None,
     older_than: "_dt.timedelta | str | None" = None,
-    client: "Client | None" = None,
+    client: "Transport",
 ) -> int:
     """Delete cached report documents.
 
@@ -823,14 +822,13 @@ def clear_cache(
         Only entries fetched longer ago than this (``"7d"``, ``"12h"``, ``"30 days"``,
         a :class:`datetime.timedelta` or :class:`pandas.Timedelta`).
     client : Client, optional
-        Whose cache; default: the default client's.
+        Whose cache; default: the default client's (``amzv.clear_cache`` resolves it; here it
+        is required).
 
     Returns
     -------
     int
         Number of entries deleted. With no filter the in-flight index is cleared too.
     """
-    from .._transport.http import resolve_client
-
-    _parse_age(older_than)  # a bad duration fails before anything is resolved
-    return ReportCache.for_client(resolve_client(client)).clear(report_type=report_type, older_than=older_than)
+    _parse_age(older_than)  # a bad duration fails before the client is touched
+    return ReportCache.for_client(client).clear(report_type=report_type, older_than=older_than)

@@ -42,7 +42,7 @@ from .._util.checks import check_choice, check_int, check_str, shown
 from .._specs.marketplaces import Marketplace
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .._transport.http import Client
+    from .._transport.http import Transport
 
 __all__ = [
     "INCLUDED_DATA",
@@ -109,11 +109,7 @@ def _single_marketplace(marketplace: Any) -> Any:
     return parts[0] if parts else None
 
 
-def _resolve(client: Client | None, marketplace: Any) -> tuple[Any, Marketplace]:
-    if client is None:
-        from .._transport.http import get_default_client
-
-        client = get_default_client()
+def _resolve(client: "Transport", marketplace: Any) -> tuple[Any, Marketplace]:
     return client, client.resolve_marketplace(marketplace)
 
 
@@ -262,7 +258,7 @@ def get_catalog_items(
     included_data: str | Sequence[str] = ("summaries",),
     on_invalid_sku: str = "raise",
     progress_bar_type: Any = "auto",
-    client: Client | None = None,
+    client: "Transport",
 ) -> pd.DataFrame:
     """Look up catalog items by ASIN or by seller SKU (the connector's "Get Catalog Items").
 
@@ -304,7 +300,7 @@ def get_catalog_items(
         A bar over the batches when there is more than one; with ``skus="all"`` also the bar of
         the listings report read (``None``: no bar at all).
     client : Client, optional
-        Default: :func:`amzv_pandas.get_default_client`.
+        Default: :func:`amzv_pandas.get_default_client` (resolved by ``amzv.*``; required here).
 
     Returns
     -------
@@ -464,7 +460,7 @@ def search_catalog_items(
     progress_bar_type: Any = "auto",
     seller_id: str | None = None,
     locale: str | None = None,
-    client: Client | None = None,
+    client: "Transport",
 ) -> pd.DataFrame:
     """Search the Amazon catalog (the connector's "Search Catalog Items").
 
@@ -504,7 +500,7 @@ def search_catalog_items(
         Locale of the localized summaries: ``language_COUNTRY`` such as ``"en_US"``
         (``"english"`` is refused before any call).
     client : Client, optional
-        Default: :func:`amzv_pandas.get_default_client`.
+        Default: :func:`amzv_pandas.get_default_client` (resolved by ``amzv.*``; required here).
 
     Returns
     -------

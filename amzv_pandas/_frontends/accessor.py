@@ -91,7 +91,8 @@ class AmzvAccessor:
             columns appended (``asin`` and ``marketplace_id`` excepted; a name
             the frame already has gets the suffix ``"_catalog"``).
         """
-        from .._catalog import api as catalog
+        from .._catalog import api as catalog  # its pure argument rules and columns
+        from .._facade import api  # the calls: the default client, the catalog lookup
         from .._util.progress import validate_progress_bar_type
         from .._util.checks import check_bool, check_writable_dir
 
@@ -110,7 +111,8 @@ class AmzvAccessor:
             raise ConfigurationError(msg, parameter="cache_ttl", value=cache_ttl, allowed="timedelta >= 0 or None")
         use_cache = check_bool(use_cache, "use_cache")
         validate_progress_bar_type(progress_bar_type)
-        client, mp = catalog._resolve(client, marketplace)
+        client = api.resolve_client(client)
+        mp = client.resolve_marketplace(marketplace)
         # The rows fetched are written under the cache dir (also with use_cache=False): check it first.
         check_writable_dir(client.cache_dir, "cache_dir")
 
@@ -135,8 +137,8 @@ class AmzvAccessor:
         todo = [a for a in wanted if a not in have]
 
         if todo:
-            fetched = catalog.get_catalog_items(todo, marketplace=mp, included_data=sections, client=client,
-                                                progress_bar_type=progress_bar_type)
+            fetched = api.get_catalog_items(todo, marketplace=mp, included_data=sections, client=client,
+                                          progress_bar_type=progress_bar_type)
             fetched = fetched.drop_duplicates("asin").set_index("asin", drop=False)
             new = fetched.reindex(pd.Index(todo, dtype="str", name="asin"))
             new["asin"] = new.index.astype("str")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from .._version import __version__
 
-__all__ = ["main"]
+__all__ = ["main", "sync_main", "build_sync_parser", "build_parser"]
 
 
 def _sandbox(args: argparse.Namespace) -> int:
@@ -24,9 +25,79 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    from .._sync.sync import cli_main
+    return sync_main(args.rest)
 
-    return cli_main(args.rest)
+
+def build_sync_parser() -> argparse.ArgumentParser:
+    """The options of ``amzv sync`` (it owns its ``--help``)."""
+    p = argparse.ArgumentParser(
+        prog="amzv sync",
+        description="Append a report to a Parquet dataset: newest days first, then the historical backfill. "
+                    "Run it once a day (cron); it resumes where the last run stopped.")
+    p.add_argument("report_type", help="e.g. GET_VENDOR_SALES_REPORT")
+    p.add_argument("path", help="dataset directory")
+    p.add_argument("--start", required=True, help="oldest day of the backfill (2024-01-01, today-365...)")
+    p.add_argument("--end", default="yesterday", help="newest day (default: yesterday)")
+    p.add_argument("--marketplace", default=None, help="country code or marketplace id (default: the profile's)")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a reportOption, repeatable (e.g. --option reportPeriod=DAY)")
+    p.add_argument("--budget", default=None, help="stop starting windows after this long (2h, 90m, 1h30m)")
+    p.add_argument("--profile", default=None, help="credentials profile")
+    p.add_argument("--today", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--sandbox", action="store_true", help="run against the built-in sandbox (demos, tests)")
+    p.add_argument("--sandbox-speed", type=float, default=500.0, help=argparse.SUPPRESS)
+    p.add_argument("--sandbox-processing-seconds", type=float, default=0.2, help=argparse.SUPPRESS)
+    return p
+
+
+def sync_main(argv: Sequence[str] | None = None) -> int:
+    """``amzv sync REPORT_TYPE PATH --start ...``: exit code 0 when every window succeeded, 1 otherwise."""
+    from .._sync.sync import sync
+    from ..exceptions import AmzvError
+
+    parser = build_sync_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    options: dict[str, str] = {}
+    for item in args.option:
+        k, sep, v = item.partition("=")
+        if not sep or not k:
+            parser.error(f"--option {item!r} must look like KEY=VALUE")
+        options[k.strip()] = v.strip()
+    progress = None if args.no_progress or not sys.stderr.isatty() else "tqdm"
+    kwargs: dict[str, Any] = dict(start=args.start, end=args.end, marketplace=args.marketplace,
+                                  report_options=options or None, budget=args.budget,
+                                  progress_bar_type=progress, today=args.today)
+    try:
+        if args.sandbox:
+            from .. import sandbox
+
+            # The sandbox processes a report in a fraction of a second: poll at its pace
+            # (read_report's documented knob, for this run only).
+            saved = os.environ.get("AMZV_POLL_INTERVAL")
+            os.environ["AMZV_POLL_INTERVAL"] = str(max(0.02, args.sandbox_processing_seconds / 4))
+            try:
+                with sandbox.serve(speed=args.sandbox_speed,
+                                   processing_seconds=args.sandbox_processing_seconds) as sb:
+                    with sb.client(marketplace=args.marketplace or "US") as client:
+                        result = sync(args.report_type, args.path, client=client, **kwargs)
+            finally:
+                if saved is None:
+                    os.environ.pop("AMZV_POLL_INTERVAL", None)
+                else:
+                    os.environ["AMZV_POLL_INTERVAL"] = saved
+        else:
+            from .._facade.client import Client
+
+            with Client(profile=args.profile, marketplace=args.marketplace) as client:
+                result = sync(args.report_type, args.path, client=client, **kwargs)
+    except AmzvError as exc:
+        print(f"amzv sync: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    print(repr(result))
+    return 1 if result.failures else 0
 
 
 def _authorize(args: argparse.Namespace) -> int:

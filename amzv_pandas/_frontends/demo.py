@@ -24,16 +24,18 @@ def _section(title: str) -> None:
 
 def run(*, marketplace: str = "US", speed: float = 200.0) -> int:
     """Run the demo; returns a process exit code."""
-    import amzv_pandas as amzv
-    from amzv_pandas import sandbox
-    from amzv_pandas._specs.dates import last_final_day
+    from .. import sandbox
+    from .._facade import api as amzv  # the public functions, as a user calls them
+    from .._specs.dates import last_final_day
+    from .._specs.marketplaces import marketplaces
+    from .._specs.registry import get_report_type
 
     pd.set_option("display.width", 160)
     pd.set_option("display.max_columns", 12)
     pd.set_option("display.max_colwidth", 40)
 
     _section("Marketplaces (amzv.marketplaces())")
-    print(amzv.marketplaces().loc[:, ["country_code", "name", "marketplace_id", "region", "endpoint"]]
+    print(marketplaces().loc[:, ["country_code", "name", "marketplace_id", "region", "endpoint"]]
           .to_string(index=False))
 
     with sandbox.serve(speed=speed) as sb:
@@ -43,7 +45,7 @@ def run(*, marketplace: str = "US", speed: float = 200.0) -> int:
             print(client.marketplace_participations().head(8).to_string(index=False))
 
             report = "GET_VENDOR_SALES_REPORT"
-            rt = amzv.get_report_type(report)
+            rt = get_report_type(report)
             market = client.resolve_marketplace()
             end = last_final_day(rt.publication_lag, _dt.datetime.now(ZoneInfo(market.timezone)))
             start = end - _dt.timedelta(days=6)

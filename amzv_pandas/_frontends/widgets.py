@@ -124,9 +124,9 @@ class _DryRunClient:
     def resolve_marketplace(self, marketplace: Any = None) -> Any:
         if self._client is not None:
             return self._client.resolve_marketplace(marketplace)
-        from .._transport.http import Client
+        from .._transport.settings import resolve_marketplace  # the rule every client applies
 
-        return Client.resolve_marketplace(self, marketplace)  # type: ignore[arg-type]
+        return resolve_marketplace(marketplace, default=None, region=self.region)
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         raise _DryRun
@@ -630,9 +630,9 @@ class ReportForm(widgets.VBox):
     # ------------------------------------------------------------------ the call
 
     def _function(self) -> Callable[..., pd.DataFrame]:
-        import amzv_pandas
+        from .._facade import api  # the public functions (client=None is the default client)
 
-        return getattr(amzv_pandas, self._op())
+        return getattr(api, self._op())
 
     @property
     def value(self) -> dict[str, Any]:

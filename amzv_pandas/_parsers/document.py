@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import pyarrow as pa
 
-from . import api as _parse
+from .flat_file import charset_from_content_type, parse_flat_file
+from .vendor_json import parse_vendor_json
 from ..exceptions import AmzvError, ConfigurationError, DocumentTooLargeError, ParseError
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ __all__ = [
     "gunzip_bounded",
     "parse_document",
     "read_specification",
+    "sniff_format",
 ]
 
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -95,6 +97,22 @@ class DocumentLimits:
             msg = f"max_ratio={ratio!r} must be a number above 1 (math.inf disables the ratio rule)"
             raise ConfigurationError(msg, parameter="max_ratio", value=ratio, allowed="float > 1")
 
+
+
+def sniff_format(first_bytes: bytes | str) -> str:
+    """Guess a document's format from its first bytes: ``"json"`` or ``"tsv"``.
+
+    JSON when the first non-blank character (after a UTF-8 byte-order mark) is ``{`` or
+    ``[``; everything else is read as tab-separated. Gzip input is not expected here.
+    """
+    if isinstance(first_bytes, str):
+        head = first_bytes.lstrip("\ufeff \t\r\n")[:1]
+    else:
+        head_b = bytes(first_bytes[:4096])
+        if head_b.startswith(codecs.BOM_UTF8):
+            head_b = head_b[3:]
+        head = head_b.lstrip(b" \t\r\n")[:1].decode("latin-1")
+    return "json" if head in ("{", "[") else "tsv"
 
 def _too_large(what: str, expanded: int, compressed: int, limits: DocumentLimits, *, ratio: bool) -> DocumentTooLargeError:
     if ratio:
@@ -455,16 +473,16 @@ def parse_document(
             else:
                 with open(path, "rb") as fh:
                     head = fh.read(4096)
-            fmt = _parse.sniff_format(head)
+            fmt = sniff_format(head)
         if fmt == "json":
             return _parse_json_document(path, gz, rt, section, limits, what)
-        encoding = _parse.charset_from_content_type(info.get("content_type")) or default_encoding
+        encoding = charset_from_content_type(info.get("content_type")) or default_encoding
         dtypes = rt.flat_file_dtypes() or None
         if not gz:
-            return _parse.parse_flat_file(os.fspath(path), quotechar=quotechar, encoding=encoding, dtypes=dtypes)
+            return parse_flat_file(os.fspath(path), quotechar=quotechar, encoding=encoding, dtypes=dtypes)
         stream = _Gunzip(path, limits, what)
         try:
-            return _parse.parse_flat_file(stream, quotechar=quotechar, encoding=encoding, dtypes=dtypes)
+            return parse_flat_file(stream, quotechar=quotechar, encoding=encoding, dtypes=dtypes)
         except BaseException as exc:
             # pyarrow may wrap what the stream raised: the stream's own error is the real one.
             if stream.error is not None and stream.error is not exc:
@@ -481,7 +499,7 @@ def parse_document(
 def _parse_json_document(path: Path, gz: bool, rt: "ReportType", section: str | None,
                          limits: DocumentLimits, what: str) -> "pd.DataFrame":
     if not gz:
-        return _parse.parse_vendor_json(path, report_type=rt, section=section)
+        return parse_vendor_json(path, report_type=rt, section=section)
     # pyarrow's JSON reader wants the whole document: expand it to a temp file beside the
     # document (same disk, not /tmp, which may be RAM), bounded as it is written.
     fd, name = tempfile.mkstemp(prefix=EXPAND_PREFIX, suffix=".json", dir=path.parent)
@@ -493,7 +511,7 @@ def _parse_json_document(path: Path, gz: bool, rt: "ReportType", section: str | 
                 if not block:
                     break
                 out.write(block)
-        return _parse.parse_vendor_json(tmp, report_type=rt, section=section)
+        return parse_vendor_json(tmp, report_type=rt, section=section)
     finally:
         try:
             tmp.unlink()

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from amzv_pandas._parsers.vendor_json import _NAIVE_TS, _UTC_TS, Source, _is_path, _to_pandas
+from amzv_pandas._parsers.arrow import NAIVE_TS, UTC_TS, Source, is_path, to_pandas
 from amzv_pandas.exceptions import AmzvWarning, ConfigurationError, ParseError
 
 
@@ -76,8 +76,8 @@ _KIND_ARROW: Mapping[str, pa.DataType] = {
     "int": pa.int64(),
     "float": pa.float64(),
     "bool": pa.bool_(),
-    "date": _NAIVE_TS,
-    "datetime": _UTC_TS,
+    "date": NAIVE_TS,
+    "datetime": UTC_TS,
     "datetime_local": pa.string(),  # zone abbreviations (PDT, BST): converted afterwards
 }
 
@@ -118,7 +118,7 @@ def _kind_of(dtype: Any) -> str:
 
 def _open_stream(source: Source, compression: str | None) -> pa.NativeFile:
     """A pyarrow input stream over ``source``; gzip is decompressed by pyarrow, in C."""
-    if _is_path(source):
+    if is_path(source):
         path = os.fspath(source)
         if compression is None and path.endswith((".gz", ".gzip")):
             compression = "gzip"
@@ -139,7 +139,7 @@ def _open_stream(source: Source, compression: str | None) -> pa.NativeFile:
 
 
 def _rewind(source: Source) -> None:
-    if hasattr(source, "seek") and not _is_path(source):
+    if hasattr(source, "seek") and not is_path(source):
         try:
             source.seek(0)
         except (OSError, ValueError) as exc:  # pragma: no cover - unseekable streams
@@ -291,7 +291,7 @@ def parse_flat_file(
     binary = [f.name for f in table.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
     if binary:
         raise ParseError(_encoding_hint(codec, f"column(s) {', '.join(binary)}"))
-    df = _to_pandas(table)
+    df = to_pandas(table)
     for name, kind in kinds.items():
         if kind == "datetime_local" and name in df.columns and name not in demoted:
             df[name] = _localize_abbreviated(df[name])

@@ -3,8 +3,8 @@
 A document is a ``reportSpecification`` plus one or more row arrays ("sections"). Single-level
 sections of registered types go through pyarrow's C++ JSON reader (:func:`_read_json_arrow`);
 nested sections, unregistered types and documents pyarrow refuses fall back to ``json.loads``
-with the cyclic GC paused. Also home of the source-reading and Arrow -> pandas helpers the
-flat-file parser (:mod:`amzv_pandas._parsers.flat_file`) shares.
+with the cyclic GC paused. The Arrow helpers it shares with the flat-file parser are in
+:mod:`amzv_pandas._parsers.arrow`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 import re
 from contextlib import contextmanager
 from operator import itemgetter
-from typing import IO, Any, Iterator, Mapping, Union
+from typing import Any, Iterator, Mapping
 
 import pandas as pd
 import pyarrow as pa
@@ -23,44 +23,17 @@ import pyarrow.compute as pc
 import pyarrow.json as pajson
 
 from amzv_pandas.exceptions import ConfigurationError, ParseError
-from amzv_pandas._specs.registry import STR_DTYPE, Field, Level, ReportType, Section, get_report_type
-
-Source = Union[bytes, bytearray, memoryview, str, "os.PathLike[str]", IO[bytes]]
-
-_UTC_TS = pa.timestamp("us", tz="UTC")
-_NAIVE_TS = pa.timestamp("us")
-
-
-def _types_mapper(t: pa.DataType) -> Any:
-    """Arrow -> pandas dtypes: nullable Int64/Float64/boolean and the default ``str``."""
-    if pa.types.is_integer(t):
-        return pd.Int64Dtype()
-    if pa.types.is_floating(t):
-        return pd.Float64Dtype()
-    if pa.types.is_boolean(t):
-        return pd.BooleanDtype()
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return STR_DTYPE
-    return None  # timestamps and the rest: pyarrow's own conversion
-
-
-def _to_pandas(table: pa.Table) -> pd.DataFrame:
-    # self_destruct frees each Arrow column once converted: lower peak memory.
-    return table.to_pandas(types_mapper=_types_mapper, split_blocks=True, self_destruct=True)
-
+from amzv_pandas._parsers.arrow import NAIVE_TS, UTC_TS, Source, is_path, to_pandas  # noqa: F401  (Source: the accepted inputs)
+from amzv_pandas._specs.registry import Field, Level, ReportType, Section, get_report_type
 
 # ---------------------------------------------------------------------------------------------
 # reading sources
 
 
-def _is_path(source: Any) -> bool:
-    return isinstance(source, (str, os.PathLike))
-
-
 def _read_bytes(source: Source) -> bytes:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source) if not isinstance(source, bytes) else source
-    if _is_path(source):
+    if is_path(source):
         with open(source, "rb") as fh:
             return fh.read()
     if hasattr(source, "read"):
@@ -179,9 +152,9 @@ def _arrow(values: list, kind: str, name: str) -> pa.Array:
         if kind == "bool":
             return pa.array(values, pa.bool_())
         if kind == "date":
-            return pc.cast(pa.array(values, pa.string()), _NAIVE_TS)
+            return pc.cast(pa.array(values, pa.string()), NAIVE_TS)
         if kind in ("datetime", "datetime_local"):
-            return pc.cast(pa.array(values, pa.string()), _UTC_TS)
+            return pc.cast(pa.array(values, pa.string()), UTC_TS)
         if kind == "json":
             # Nested values of unregistered types: kept as JSON text rather than Python objects.
             return pa.array([None if v is None else json.dumps(v) for v in values], pa.string())
@@ -343,7 +316,7 @@ def _read_json_arrow(source: Source, rt: ReportType, sec: Section) -> pa.Table |
     if not _starts_with_object(source):
         # pyarrow's reader crashes the process (SIGSEGV) on a top-level null: only objects go to it.
         return None
-    if _is_path(source):
+    if is_path(source):
         size = os.path.getsize(source)
         stream: Any = os.fspath(source)
     else:
@@ -374,7 +347,7 @@ def _read_json_arrow(source: Source, rt: ReportType, sec: Section) -> pa.Table |
 
 def _starts_with_object(source: Source) -> bool:
     """Whether the document's first non-blank byte (after a UTF-8 BOM) is ``{``."""
-    if _is_path(source):
+    if is_path(source):
         with open(source, "rb") as fh:
             head = fh.read(4096)
     else:
@@ -401,9 +374,9 @@ def _columns_from_arrow(table: pa.Table, sec: Section) -> tuple[list[str], list[
             continue
         values = pc.struct_field(rows, fld.name)
         if fld.kind == "date":
-            values = pc.cast(values, _NAIVE_TS)
+            values = pc.cast(values, NAIVE_TS)
         elif fld.kind in ("datetime", "datetime_local"):
-            values = pc.cast(values, _UTC_TS)
+            values = pc.cast(values, UTC_TS)
         names.append(fld.name)
         arrays.append(values)
     return names, arrays, spec, len(rows)
@@ -476,7 +449,7 @@ def parse_vendor_json(
 def _parse_vendor_json(source: Source | Mapping[str, Any], rt: ReportType, section: str | None) -> pd.DataFrame:
     if rt.sections and not isinstance(source, Mapping):
         sec = rt.section(section)
-        if not _is_path(source):
+        if not is_path(source):
             source = _read_bytes(source)
         if len(sec.levels) == 1:
             table = _read_json_arrow(source, rt, sec)
@@ -548,11 +521,11 @@ def _finish(names: list[str], arrays: list[pa.Array], spec_values: Mapping[str, 
         if name in names:  # a row field of the same name (a campaign's marketplaceId) wins
             continue
         if name == "lastUpdatedDate":
-            scalar = pc.cast(pa.array([value], pa.string()), _NAIVE_TS)[0]
+            scalar = pc.cast(pa.array([value], pa.string()), NAIVE_TS)[0]
         else:
             scalar = pa.scalar(value, pa.string())
         names.append(name)
         arrays.append(pa.repeat(scalar, n))
     table = pa.Table.from_arrays(arrays, names=names)
     del arrays
-    return _to_pandas(table)
+    return to_pandas(table)

@@ -9,56 +9,53 @@ allow, streams the document to disk, and parses it with pyarrow.
 :func:`get_report` downloads an existing report, :func:`list_reports` and
 :func:`list_report_schedules` list what the account has.
 
-This module holds the public verbs. The machinery lives in two private modules:
-:mod:`amzv_pandas._reports.plan` (argument checks and cutting a range into request windows)
-and :mod:`amzv_pandas._reports.run` (one run of windows: reuse/create, poll, download,
-parse, progress, cache reads and assembling the frame).
+This module holds the public verbs (the listing verbs live in :mod:`amzv_pandas._reports.listing`).
+The machinery is one module per job: :mod:`~amzv_pandas._reports.plan` (argument checks, request
+windows), :mod:`~amzv_pandas._reports.run` (one window: reuse/create, poll; its document's
+download and parse in :mod:`~amzv_pandas._reports.download`), :mod:`~amzv_pandas._reports.drive`
+(the thread pool, progress bar and timeout), :mod:`~amzv_pandas._reports.cache_reads` and
+:mod:`~amzv_pandas._reports.assemble`. Every function takes the transport as ``client=``; the
+public ``amzv.read_report``... resolve the default client (the facade) and call these.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import pandas as pd
 
+from .._cache.store import CacheKey, ReportCache
+from .._specs.clock import parse_utc
+from .._specs.marketplaces import Marketplace, get_marketplace
+from .._specs.registry import get_report_type, resolve_report_type
+from .._util.checks import check_bool, check_choice, check_writable_dir
 from .._util.ids import api_path, check_id
 from .._util.progress import validate_progress_bar_type
-from .plan import (
-    DEFAULT_POLL_INTERVAL,
-    MAX_LIST_FILTER,
-    _check_cache_mode,
-    _check_positive,
-    _check_quotechar,
-    _check_section,
-    _instant,
-    _iso,
-    _marketplaces,
-    _now,
-    _parse_time,
-    _Plan,
-    _plan,
-    _poll_interval,
-    _Window,
-)
-from .run import _API, _TERMINAL, _assemble, _drive, _from_cache, _Run
-from .run import parse_document  # noqa: F401  (re-exported: part of this module's API)
-from .._util.checks import check_bool, check_choice, check_int, check_writable_dir
-from .._cache.store import CacheKey, ReportCache
 from ..exceptions import ConfigurationError, ReportNotGeneratedError
-from .._specs.marketplaces import Marketplace
-from .._specs.registry import REPORT_TYPES, get_report_type, resolve_report_type
+from .answers import API, TERMINAL
+from .assemble import assemble
+from .cache_reads import cached_by_id, from_cache
+from .drive import drive
+from .listing import PROCESSING_STATUSES, list_report_schedules, list_reports
+from .plan import (
+    Window,
+    Plan,
+    check_cache_mode,
+    check_positive,
+    check_quotechar,
+    check_section,
+    make_plan,
+    resolve_marketplaces,
+    resolve_poll_interval,
+)
+from .run import Run
+from .._parsers.document import parse_document  # noqa: F401  (re-exported: part of this module's API)
 
 if TYPE_CHECKING:
-    from .._transport.http import Client
+    from .._transport.http import Transport
 
-__all__ = ["read_report", "get_report", "list_reports", "list_report_schedules", "PROCESSING_STATUSES"]
-
-#: ``processingStatus`` values of the Reports API model (``ProcessingStatus`` enum).
-PROCESSING_STATUSES: tuple[str, ...] = ("CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE")
-
-#: Reports live 90 days at Amazon; getReports' createdSince default.
-RETENTION = _dt.timedelta(days=90)
+__all__ = ["read_report", "get_report", "list_reports", "list_report_schedules", "PROCESSING_STATUSES", "parse_document"]
 
 _ON_CANCELLED = ("warn", "raise", "ignore")
 
@@ -84,7 +81,7 @@ def read_report(
     timeout: float | None = None,
     on_cancelled: str = "warn",
     allow_unknown: bool = False,
-    client: "Client | None" = None,
+    client: "Transport",
 ) -> pd.DataFrame:
     """Request a report (or reuse one) and return it as a DataFrame.
 
@@ -148,8 +145,9 @@ def read_report(
         Send a report type the registry does not list (one Amazon added after this release; it
         must still look like one: ``[A-Z0-9_]{3,100}``). Options are then sent as given and the
         document format is guessed.
-    client : Client, optional
-        Default: ``amzv.get_default_client()``.
+    client : Client
+        The account to read with (the public ``amzv.read_report`` defaults it to
+        ``amzv.get_default_client()``).
 
     Returns
     -------
@@ -184,39 +182,36 @@ def read_report(
     >>> df = amzv.read_report("GET_VENDOR_SALES_REPORT", "2024-03-03", "2024-03-30",
     ...                       report_options={"reportPeriod": "WEEK"})        # doctest: +SKIP
     """
-    from .._transport.http import resolve_client
-
     rt = resolve_report_type(report_type, allow_unknown=check_bool(allow_unknown, "allow_unknown"))
     if query_date_type is not None:
         rt = get_report_type(rt.resolve_query_date_type(query_date_type))
-    cache_mode = _check_cache_mode(cache)
+    cache_mode = check_cache_mode(cache)
     refresh = check_bool(refresh, "refresh")
     on_cancelled = check_choice(on_cancelled, "on_cancelled", _ON_CANCELLED)
     validate_progress_bar_type(progress_bar_type)
-    interval = _poll_interval(poll_interval)
-    timeout = _check_positive(timeout, "timeout")
-    q = _check_quotechar(quotechar, rt)
-    sec = _check_section(section, rt)
-    client = resolve_client(client)
-    markets = _marketplaces(client, marketplace)
-    plan = _plan(client, rt, start, end, markets, report_options, sec, q, cache_mode)
+    interval = resolve_poll_interval(poll_interval)
+    timeout = check_positive(timeout, "timeout")
+    q = check_quotechar(quotechar, rt)
+    sec = check_section(section, rt)
+    markets = resolve_marketplaces(client, marketplace)
+    plan = make_plan(client, rt, start, end, markets, report_options, sec, q, cache_mode)
     # The cache directory also holds the in-flight index (written right after createReport, even
     # with cache=False): a path that cannot be written must fail now, not after the report exists.
     check_writable_dir(client.cache_dir, "cache_dir")
 
-    run = _Run(client, plan, ReportCache.for_client(client), interval, refresh, on_cancelled)
+    run = Run(client, plan, ReportCache.for_client(client), interval, refresh, on_cancelled)
     frames: dict[int, pd.DataFrame] = {}
-    todo: list[_Window] = []
+    todo: list[Window] = []
     for w in plan.windows:
         frame = None
         if cache_mode is not False and not refresh and w.cacheable:
-            frame = _from_cache(run, w)
+            frame = from_cache(run, w)
         if frame is None:
             todo.append(w)
         else:
             frames[w.index] = frame
-    frames.update(_drive(run, todo, timeout, progress_bar_type))
-    return _assemble(run, frames)
+    frames.update(drive(run, todo, timeout, progress_bar_type))
+    return assemble(run, frames)
 
 
 def get_report(
@@ -229,7 +224,7 @@ def get_report(
     cache: bool = True,
     progress_bar_type: Any = "auto",
     allow_unknown: bool = False,
-    client: "Client | None" = None,
+    client: "Transport",
 ) -> pd.DataFrame:
     """Download an existing report as a DataFrame.
 
@@ -253,7 +248,7 @@ def get_report(
         As in :func:`read_report`.
     allow_unknown : bool, default False
         As in :func:`read_report`.
-    client : Client, optional
+    client : Client
 
     Returns
     -------
@@ -272,8 +267,6 @@ def get_report(
     ReportFatalError
         The report ended FATAL.
     """
-    from .._transport.http import resolve_client
-
     if (report_id is None) == (report_type is None):
         msg = ("give exactly one of report_id= (a report to download) or report_type= (the newest DONE report "
                "of that type)")
@@ -285,25 +278,24 @@ def get_report(
     validate_progress_bar_type(progress_bar_type)
     wanted_rt = resolve_report_type(report_type, allow_unknown=allow_unknown) if report_type is not None else None
     # Without a type the section and quoting are matched to the report's once it is known: check their form now.
-    _check_section(section, wanted_rt or get_report_type("GET_UNKNOWN_TYPE"))
-    _check_quotechar(quotechar, wanted_rt or get_report_type("GET_UNKNOWN_TYPE"))
-    client = resolve_client(client)
+    check_section(section, wanted_rt or get_report_type("GET_UNKNOWN_TYPE"))
+    check_quotechar(quotechar, wanted_rt or get_report_type("GET_UNKNOWN_TYPE"))
     market = client.resolve_marketplace(marketplace) if marketplace is not None else client.marketplace
     if cache:
         check_writable_dir(client.cache_dir, "cache_dir")
     store = ReportCache.for_client(client)
 
     if report_id is not None:
-        hit = _cached_by_id(store, client, report_id, section, quotechar) if cache else None
+        hit = cached_by_id(store, client, report_id, section, quotechar) if cache else None
         if hit is not None:
             return hit
-        report = client.request("GET", api_path(f"{_API}/reports/{{reportId}}", reportId=report_id))
+        report = client.request("GET", api_path(f"{API}/reports/{{reportId}}", reportId=report_id))
     else:
         assert wanted_rt is not None
         params: dict[str, Any] = {"reportTypes": [wanted_rt.name], "processingStatuses": ["DONE"], "pageSize": 100}
         if market is not None:
             params["marketplaceIds"] = [market.marketplace_id]
-        reports = [r for r in client.request("GET", f"{_API}/reports", params=params).get("reports") or []
+        reports = [r for r in client.request("GET", f"{API}/reports", params=params).get("reports") or []
                    if r.get("reportDocumentId")]
         if not reports:
             where = f" for marketplace {market.country_code}" if market is not None else ""
@@ -312,20 +304,18 @@ def get_report(
             msg = (f"no DONE {wanted_rt.name} report exists{where} in the last 90 days: generate one with "
                    f"amzv.read_report({wanted_rt.name!r}, ...), or schedule it in {central}")
             raise ReportNotGeneratedError(msg, report_type=wanted_rt.name)
-        report = max(reports, key=lambda r: _parse_time(r.get("createdTime")) or _dt.datetime.min.replace(
+        report = max(reports, key=lambda r: parse_utc(r.get("createdTime")) or _dt.datetime.min.replace(
             tzinfo=_dt.timezone.utc))
         report_id = str(report["reportId"])
-        hit = _cached_by_id(store, client, report_id, section, quotechar) if cache else None
+        hit = cached_by_id(store, client, report_id, section, quotechar) if cache else None
         if hit is not None:
             return hit
 
     rt = get_report_type(str(report.get("reportType") or (wanted_rt.name if wanted_rt else "UNKNOWN")))
-    sec = _check_section(section, rt)
-    q = _check_quotechar(quotechar, rt)
+    sec = check_section(section, rt)
+    q = check_quotechar(quotechar, rt)
     mids = list(report.get("marketplaceIds") or ([market.marketplace_id] if market else []))
     markets = []
-    from .._specs.marketplaces import get_marketplace
-
     for mid in mids:
         try:
             markets.append(get_marketplace(mid))
@@ -336,15 +326,15 @@ def get_report(
     key = CacheKey.make(region=client.region, account=client.account_key, report_type=rt.name,
                         marketplace_ids=mids, start=report.get("dataStartTime"), end=report.get("dataEndTime"),
                         report_id=report_id)
-    w = _Window(0, report.get("dataStartTime"), report.get("dataEndTime"), None, None, {}, key, None,
+    w = Window(0, report.get("dataStartTime"), report.get("dataEndTime"), None, None, {}, key, None,
                 cacheable=cache)
     w.report_id = report_id
     w.status = str(report.get("processingStatus"))
-    plan = _Plan(rt, markets, {}, sec, q, [w], w.label_start, w.label_end)
-    run = _Run(client, plan, store, _poll_interval(None), False, "warn")
+    plan = Plan(rt, markets, {}, sec, q, [w], w.label_start, w.label_end)
+    run = Run(client, plan, store, resolve_poll_interval(None), False, "warn")
 
-    def work(w: _Window) -> pd.DataFrame:
-        rep = report if report.get("processingStatus") in _TERMINAL else run.poll(w, report_id, tolerate_not_found=False)
+    def work(w: Window) -> pd.DataFrame:
+        rep = report if report.get("processingStatus") in TERMINAL else run.poll(w, report_id, tolerate_not_found=False)
         status = rep.get("processingStatus")
         if status == "FATAL":
             raise run.fatal_error(rep)
@@ -356,249 +346,5 @@ def get_report(
         w.status = "DONE"
         return frame
 
-    frames = _drive(run, [w], None, progress_bar_type, work)
-    return _assemble(run, frames)
-
-
-def _cached_by_id(store: ReportCache, client: "Client", report_id: str, section: str | None,
-                  quotechar: Any) -> pd.DataFrame | None:
-    """A cached document of ``report_id`` (fetched by read_report or get_report), parsed."""
-    for entry in store.entries():
-        meta = entry.meta() or {}
-        if meta.get("report_id") != report_id or entry.key.region != client.region \
-                or entry.key.account != client.account_key:
-            continue
-        rt = get_report_type(entry.key.report_type)
-        from .._specs.marketplaces import get_marketplace
-
-        try:
-            markets = [get_marketplace(m) for m in entry.key.marketplace_ids] or [get_marketplace("US")]
-        except ConfigurationError:
-            markets = [get_marketplace("US")]
-        w = _Window(0, entry.key.start, entry.key.end, None, None, dict(entry.key.options), entry.key, None, True)
-        plan = _Plan(rt, markets, dict(entry.key.options), _check_section(section, rt),
-                     _check_quotechar(quotechar, rt), [w], entry.key.start, entry.key.end)
-        run = _Run(client, plan, store, DEFAULT_POLL_INTERVAL, False, "warn")
-        frame = _from_cache(run, w)
-        if frame is not None:
-            return _assemble(run, {0: frame})
-    return None
-
-
-# --------------------------------------------------------------------------------------------
-# listing
-
-
-_REPORT_COLUMNS = ["reportId", "reportType", "processingStatus", "marketplaceIds", "dataStartTime", "dataEndTime",
-                   "createdTime", "processingStartTime", "processingEndTime", "reportScheduleId", "reportDocumentId"]
-_TIME_COLUMNS = ["dataStartTime", "dataEndTime", "createdTime", "processingStartTime", "processingEndTime"]
-
-
-def _names(value: Any, parameter: str, *, limit: int | None, allowed: Sequence[str] | None = None) -> list[str] | None:
-    if value is None:
-        return None
-    items = [value] if isinstance(value, str) else list(value) \
-        if isinstance(value, Iterable) and not isinstance(value, (bytes, bytearray, Mapping)) else None
-    if items is None or not items or not all(isinstance(v, str) and v.strip() for v in items):
-        msg = f"{parameter}={value!r} must be a name or a non-empty list of names"
-        raise ConfigurationError(msg, parameter=parameter, value=value, allowed=list(allowed) if allowed else None)
-    out = list(dict.fromkeys(v.strip().upper() for v in items))
-    if limit is not None and len(out) > limit:
-        msg = f"{parameter} lists {len(out)} values; the API takes at most {limit} per call"
-        raise ConfigurationError(msg, parameter=parameter, value=value, allowed=f"1 to {limit} values")
-    if allowed is not None:
-        bad = [v for v in out if v not in allowed]
-        if bad:
-            msg = f"{parameter}={bad[0]!r} is not a processing status; allowed: {', '.join(allowed)}"
-            raise ConfigurationError(msg, parameter=parameter, value=bad[0], allowed=list(allowed))
-    return out
-
-
-def _report_type_names(value: Any, *, limit: int | None, allow_unknown: Any) -> list[str] | None:
-    """``report_types=`` of the listing verbs: registry names (a typo would list nothing, silently)."""
-    names = _names(value, "report_types", limit=limit)
-    allow = check_bool(allow_unknown, "allow_unknown")
-    if names is None:
-        return None
-    return list(dict.fromkeys(resolve_report_type(n, allow_unknown=allow, parameter="report_types").name
-                              for n in names))
-
-
-def _list_time(value: Any, parameter: str, *, is_end: bool) -> _dt.datetime | None:
-    if value is None:
-        return None
-    return _instant(value, parameter, is_end=is_end, today=_now().date())
-
-
-def _typed_reports(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    records = []
-    for r in rows:
-        rec = {c: r.get(c) for c in _REPORT_COLUMNS}
-        mids = r.get("marketplaceIds")
-        rec["marketplaceIds"] = ",".join(mids) if isinstance(mids, list) else mids
-        records.append(rec)
-    df = pd.DataFrame(records, columns=_REPORT_COLUMNS)
-    for c in _REPORT_COLUMNS:
-        if c in _TIME_COLUMNS:
-            df[c] = pd.to_datetime(df[c], utc=True, format="ISO8601").astype("datetime64[us, UTC]")
-        else:
-            df[c] = df[c].astype("str")
-    return df
-
-
-def list_reports(
-    report_types: str | Sequence[str] | None = None,
-    *,
-    statuses: str | Sequence[str] | None = None,
-    marketplace: str | Marketplace | Sequence[str] | None = None,
-    created_since: Any = None,
-    created_until: Any = None,
-    max_results: int | None = None,
-    allow_unknown: bool = False,
-    client: "Client | None" = None,
-) -> pd.DataFrame:
-    """List the account's reports (``getReports``, every page).
-
-    Parameters
-    ----------
-    report_types : str or list of str, optional
-        At most 10, each in the registry (unless ``allow_unknown``). Default: every report
-        type in the registry (asked 10 at a time).
-    statuses : str or list of str, optional
-        ``processingStatus`` values: CANCELLED, DONE, FATAL, IN_PROGRESS, IN_QUEUE.
-    marketplace : str or list, optional
-        Only reports covering one of these marketplaces (at most 10).
-    created_since, created_until : date-like, optional
-        Creation-time range; default: the last 90 days (Amazon keeps reports that long).
-    max_results : int, optional
-        Stop after this many reports.
-    allow_unknown : bool, default False
-        Accept report types the registry does not list (see :func:`read_report`).
-    client : Client, optional
-
-    Returns
-    -------
-    DataFrame
-        One row per report, newest first: ``reportId``, ``reportType``, ``processingStatus``,
-        ``marketplaceIds`` (comma-separated), ``dataStartTime``, ``dataEndTime``, ``createdTime``,
-        ``processingStartTime``, ``processingEndTime`` (UTC datetimes), ``reportScheduleId``,
-        ``reportDocumentId``.
-    """
-    from .._transport.http import resolve_client
-
-    types = _report_type_names(report_types, limit=MAX_LIST_FILTER, allow_unknown=allow_unknown)
-    stats = _names(statuses, "statuses", limit=MAX_LIST_FILTER, allowed=PROCESSING_STATUSES)
-    max_results = check_int(max_results, "max_results", min=1, allow_none=True)
-    since = _list_time(created_since, "created_since", is_end=False)
-    until = _list_time(created_until, "created_until", is_end=True)
-    now = _now()
-    if since is None:
-        since = now - RETENTION + _dt.timedelta(minutes=1)  # the model's default, sent explicitly
-    if until is not None and until > now:
-        until = None
-    if until is not None and since > until:
-        msg = f"created_since={_iso(since)} is after created_until={_iso(until)}"
-        raise ConfigurationError(msg, parameter="created_since", value=created_since,
-                                 allowed=f"on or before {_iso(until)}")
-    if since >= now:
-        msg = f"created_since={_iso(since)} is in the future"
-        raise ConfigurationError(msg, parameter="created_since", value=created_since, allowed=f"before {_iso(now)}")
-    client = resolve_client(client)
-    mids = None
-    if marketplace is not None:
-        markets = _marketplaces(client, marketplace)
-        if len(markets) > MAX_LIST_FILTER:
-            msg = f"marketplace= lists {len(markets)} marketplaces; getReports takes at most {MAX_LIST_FILTER}"
-            raise ConfigurationError(msg, parameter="marketplace", value=marketplace,
-                                     allowed=f"1 to {MAX_LIST_FILTER} marketplaces")
-        mids = [m.marketplace_id for m in markets]
-    chunks = [types] if types is not None else [
-        sorted(REPORT_TYPES)[i:i + MAX_LIST_FILTER] for i in range(0, len(REPORT_TYPES), MAX_LIST_FILTER)]
-    rows: list[dict[str, Any]] = []
-    pages = 0
-    for chunk in chunks:
-        params: dict[str, Any] = {"reportTypes": chunk, "processingStatuses": stats, "marketplaceIds": mids,
-                                  "createdSince": _iso(since), "createdUntil": _iso(until) if until else None,
-                                  "pageSize": min(100, max_results) if max_results else 100}
-        while True:
-            answer = client.request("GET", f"{_API}/reports", params=params)
-            pages += 1
-            rows.extend(answer.get("reports") or [])
-            token = answer.get("nextToken")
-            if not token or (max_results is not None and len(rows) >= max_results and types is not None):
-                break
-            params = {"nextToken": token}  # the model: nextToken must be the only parameter
-        if max_results is not None and len(rows) >= max_results and types is not None:
-            break
-    df = _typed_reports(rows)
-    if len(chunks) > 1:
-        df = df.sort_values("createdTime", ascending=False, kind="stable", ignore_index=True)
-    if max_results is not None:
-        df = df.iloc[:max_results].reset_index(drop=True)
-    df.attrs["amzv"] = {"report_types": types, "statuses": stats, "marketplace_ids": mids, "pages": pages,
-                        "created_since": _iso(since), "created_until": _iso(until) if until else None}
-    return df
-
-
-_SCHEDULE_COLUMNS = ["reportScheduleId", "reportType", "marketplaceIds", "period", "nextReportCreationTime",
-                     "reportOptions"]
-
-
-def list_report_schedules(
-    report_types: str | Sequence[str] | None = None,
-    *,
-    marketplace: str | Marketplace | Sequence[str] | None = None,
-    allow_unknown: bool = False,
-    client: "Client | None" = None,
-) -> pd.DataFrame:
-    """List the account's report schedules (``getReportSchedules``).
-
-    Parameters
-    ----------
-    report_types : str or list of str, optional
-        Each in the registry (unless ``allow_unknown``). Default: every report type in the
-        registry (the API takes 10 per call; asked in chunks).
-    marketplace : str or list, optional
-        Only schedules covering one of these marketplaces.
-    allow_unknown : bool, default False
-        Accept report types the registry does not list (see :func:`read_report`).
-    client : Client, optional
-
-    Returns
-    -------
-    DataFrame
-        One row per schedule: ``reportScheduleId``, ``reportType``, ``marketplaceIds``
-        (comma-separated), ``period`` (ISO 8601 duration such as ``P1D``),
-        ``nextReportCreationTime`` (UTC) and ``reportOptions`` (dict).
-    """
-    from .._transport.http import resolve_client
-
-    types = _report_type_names(report_types, limit=None, allow_unknown=allow_unknown) or sorted(REPORT_TYPES)
-    client = resolve_client(client)
-    wanted = None
-    if marketplace is not None:
-        wanted = {m.marketplace_id for m in _marketplaces(client, marketplace)}
-    rows: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for i in range(0, len(types), MAX_LIST_FILTER):
-        answer = client.request("GET", f"{_API}/schedules", params={"reportTypes": types[i:i + MAX_LIST_FILTER]})
-        for s in answer.get("reportSchedules") or []:
-            sid = str(s.get("reportScheduleId"))
-            if sid in seen:
-                continue
-            seen.add(sid)
-            mids = s.get("marketplaceIds") or []
-            if wanted is not None and not wanted & set(mids):
-                continue
-            rows.append({"reportScheduleId": sid, "reportType": s.get("reportType"),
-                         "marketplaceIds": ",".join(mids), "period": s.get("period"),
-                         "nextReportCreationTime": s.get("nextReportCreationTime"),
-                         "reportOptions": dict(s.get("reportOptions") or {})})
-    df = pd.DataFrame(rows, columns=_SCHEDULE_COLUMNS)
-    for c in ("reportScheduleId", "reportType", "marketplaceIds", "period"):
-        df[c] = df[c].astype("str")
-    df["nextReportCreationTime"] = pd.to_datetime(df["nextReportCreationTime"], utc=True,
-                                                  format="ISO8601").astype("datetime64[us, UTC]")
-    df["reportOptions"] = df["reportOptions"].astype(object)
-    df.attrs["amzv"] = {"report_types": types, "calls": -(-len(types) // MAX_LIST_FILTER)}
-    return df
+    frames = drive(run, [w], None, progress_bar_type, work)
+    return assemble(run, frames)

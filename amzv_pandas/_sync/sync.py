@@ -49,7 +49,7 @@ Window size: the largest the report type allows
 ``createReport`` and ``getReportDocument`` are each metered at 0.0167 req/s
 (one a minute) with a burst of 15. A window costs one of each (a CANCELLED one
 only the first), whatever its length, so the quota - not processing - sets the
-pace of a long backfill. :func:`_quota_seconds` replays the schedule on the
+pace of a long backfill. :func:`~amzv_pandas._sync.planning.quota_seconds` replays the schedule on the
 library's own token bucket (:class:`amzv_pandas._transport.ratelimit.TokenBucket`, same
 padding as the client) with a simulated clock. For one year (365 days) of a
 vendor DAY report:
@@ -66,10 +66,11 @@ Measured end to end on the built-in sandbox (``speed=500`` scales the quota,
 2026-08-31, window size forced): 25 windows took 4.9 s of wall time, 365 windows
 46.5 s. The 15-day window finishes a year about 35x sooner by the quota (9.5x on
 the sandbox, where polling and downloads weigh more), so a sync always uses the
-largest window the report type allows (``ReportType.max_window``: 15 days for
+largest window the report type allows (``ReportType.window_shape``: 15 days for
 ``reportPeriod=DAY``, 7 weeks for WEEK...). A FATAL window then costs up to 15
 days of retry on the next run instead of one, which is cheap next to 5.8 hours.
-``tests/test_sync.py::test_window_measurement`` keeps these numbers honest.
+``tests/test_sync.py::test_window_measurement`` keeps these numbers honest. The command line
+(``amzv sync``) is :func:`amzv_pandas._frontends.cli.sync_main`.
 
 Layout
 ------
@@ -126,27 +127,23 @@ then raises the :class:`~amzv_pandas.exceptions.ReportFatalError`. Other errors
 
 from __future__ import annotations
 
-import argparse
 import collections
 import concurrent.futures as cf
 import contextlib
 import datetime as _dt
-import html
-import math
 import os
-import re
 import socket
-import sys
 import time
 import uuid
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from .planning import parse_budget, plan_windows, target_units
+from .result import SyncResult
 from .store import (
     META_DIR,
     STATE_VERSION,
@@ -169,13 +166,10 @@ from .._specs.dates import (
     DateLike,
     DateRange,
     iter_days,
-    iter_periods,
     last_final_day,
     resolve_today,
-    split_range,
 )
 from ..exceptions import (
-    AmzvError,
     ConfigurationError,
     ReportCancelledError,
     ReportFatalError,
@@ -184,15 +178,10 @@ from ..exceptions import (
 )
 
 if TYPE_CHECKING:
-    from .._transport.http import Client
-    from .._specs.registry import ReportType
+    from .._transport.http import Transport
 
-__all__ = ["sync", "read_synced", "sync_history", "SyncResult", "cli_main"]
+__all__ = ["sync", "read_synced", "sync_history", "SyncResult"]  # SyncResult: from .result
 
-#: Window cap for report types whose registry entry gives none.
-DEFAULT_MAX_DAYS = 15
-
-_ONE_DAY = _dt.timedelta(days=1)
 
 #: The clock of the budget (a seam: tests make windows "take" minutes without waiting).
 _monotonic: Callable[[], float] = time.monotonic
@@ -208,96 +197,6 @@ _monotonic: Callable[[], float] = time.monotonic
 MAX_IN_FLIGHT = 4
 
 
-# --------------------------------------------------------------------------- #
-# Budget and quota
-# --------------------------------------------------------------------------- #
-
-
-#: Longest budget accepted (a year); beyond, timedelta overflows and None ("no limit") is meant.
-_MAX_BUDGET_S = 366 * 86400
-_BUDGET_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.I)
-
-
-def _parse_budget(budget: Any) -> _dt.timedelta | None:
-    """``None``, a timedelta, seconds, or text such as ``"2h"``, ``"1h30m"``, ``"45m"``, ``"90s"``."""
-    if budget is None:
-        return None
-    if isinstance(budget, _dt.timedelta):
-        value = budget
-    elif isinstance(budget, (int, float)) and not isinstance(budget, bool):
-        if not math.isfinite(budget) or abs(budget) > _MAX_BUDGET_S:
-            msg = f"budget={budget!r} is not a usable number of seconds; use None for no limit"
-            raise ConfigurationError(msg, parameter="budget", value=budget, allowed=f"0 < seconds <= {_MAX_BUDGET_S}")
-        value = _dt.timedelta(seconds=float(budget))
-    elif isinstance(budget, str) and re.fullmatch(r"\s*(?:\d+(?:\.\d+)?\s*[dhms]\s*)+", budget, re.I):
-        unit = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-        seconds = sum(float(n) * unit[u.lower()] for n, u in _BUDGET_RE.findall(budget))
-        if seconds > _MAX_BUDGET_S:
-            msg = f"budget={budget!r} is longer than {_MAX_BUDGET_S // 86400} days; use None for no limit"
-            raise ConfigurationError(msg, parameter="budget", value=budget, allowed=f"0 < seconds <= {_MAX_BUDGET_S}")
-        value = _dt.timedelta(seconds=seconds)
-    else:
-        msg = f"budget={budget!r} is not a duration; use a timedelta, seconds, or text like '2h', '1h30m', '45m'"
-        raise ConfigurationError(msg, parameter="budget", value=budget, allowed="timedelta, seconds, '2h'")
-    if value <= _dt.timedelta(0):
-        msg = f"budget={budget!r} must be positive"
-        raise ConfigurationError(msg, parameter="budget", value=budget, allowed="> 0")
-    return value
-
-
-def _quota_seconds(windows: int, *, rate: float = 0.0167, burst: int = 15) -> float:
-    """Seconds the createReport quota needs before the last of ``windows`` requests may be sent.
-
-    Replays the client's own token bucket on a simulated clock (see the module docstring).
-    """
-    from .._transport.ratelimit import TokenBucket
-
-    now = [0.0]
-    bucket = TokenBucket(rate, burst, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
-    for _ in range(windows):
-        bucket.acquire()
-    return now[0]
-
-
-# --------------------------------------------------------------------------- #
-# Planning
-# --------------------------------------------------------------------------- #
-
-
-def _window_shape(rt: "ReportType", options: Mapping[str, str]) -> tuple[str, int]:
-    """``(period, max periods per window)``: the largest window the type allows."""
-    period = str(options.get("reportPeriod", "DAY")).upper()
-    limit = rt.max_window(period if "reportPeriod" in options else None)
-    if limit is None:
-        return period, DEFAULT_MAX_DAYS if period == "DAY" else 1
-    count, unit = limit
-    unit = unit.upper()
-    if unit == "HOUR":
-        return "DAY", max(1, count // 24)
-    if unit == period:
-        return period, count
-    if unit == "DAY" and period == "DAY":
-        return "DAY", count
-    return period, 1
-
-
-def _plan(missing_units: Sequence[tuple[_dt.date, _dt.date]], period: str, max_units: int,
-          ) -> list[tuple[_dt.date, _dt.date]]:
-    """Windows over the missing units: newest run first, each run split newest first."""
-    runs: list[list[tuple[_dt.date, _dt.date]]] = []
-    for unit in sorted(missing_units):
-        if runs and runs[-1][-1][1] + _ONE_DAY == unit[0]:
-            runs[-1].append(unit)
-        else:
-            runs.append([unit])
-    windows: list[tuple[_dt.date, _dt.date]] = []
-    for run in reversed(runs):
-        if period == "DAY":
-            windows += split_range(run[0][0], run[-1][1], period="DAY", max_days=max_units, newest_first=True)
-        else:
-            windows += split_range(run[0][0], run[-1][1], period=period, max_periods=max_units,
-                                   newest_first=True)
-    return windows
 
 
 # --------------------------------------------------------------------------- #
@@ -305,7 +204,8 @@ def _plan(missing_units: Sequence[tuple[_dt.date, _dt.date]], period: str, max_u
 # --------------------------------------------------------------------------- #
 
 
-#: First pause between status polls (None: read_report's default); the CLI's --sandbox sets it.
+#: First pause between status polls (None: read_report's default, ``AMZV_POLL_INTERVAL`` else 5 s).
+#: A seam for tests; ``amzv sync --sandbox`` sets ``AMZV_POLL_INTERVAL`` instead.
 _poll_interval: float | None = None
 
 
@@ -321,87 +221,6 @@ def _fetch_window(report_type: str, start: _dt.date, end: _dt.date, *, marketpla
                        cache=False, progress_bar_type=None, on_cancelled="raise", poll_interval=_poll_interval,
                        allow_unknown=allow_unknown, client=client)
 
-
-# --------------------------------------------------------------------------- #
-# Result
-# --------------------------------------------------------------------------- #
-
-
-@dataclass
-class SyncResult:
-    """What one :func:`sync` run did.
-
-    Attributes
-    ----------
-    path : str
-        The dataset directory.
-    report_type, marketplace_id : str
-    status : str
-        ``"complete"`` (nothing left to fetch), ``"partial"`` (the budget ran out
-        with days left), ``"failed"`` (some windows failed; retried next run).
-    days_added : int
-        Days that became done in this run (with rows or empty).
-    days_remaining : int
-        Final days of ``start`` → ``end`` still missing (0 once the dataset covers them).
-    days_pending : int
-        Days of the range inside the publication lag, fetched once final.
-    rows_added : int
-    failures : dict of datetime.date to str
-        Each day of a failed window → Amazon's reason.
-    windows : list of dict
-        Every window tried, in order: ``start``, ``end``, ``status``
-        (``"done"``, ``"empty"``, ``"failed"``), ``rows``, ``reason``.
-    calls : dict of str to int
-        SP-API calls made by this run, per operationId.
-    elapsed : datetime.timedelta
-    """
-
-    path: str
-    report_type: str
-    marketplace_id: str
-    status: str
-    days_added: int
-    days_remaining: int
-    days_pending: int
-    rows_added: int
-    failures: dict[_dt.date, str]
-    windows: list[dict[str, Any]]
-    calls: dict[str, int]
-    elapsed: _dt.timedelta
-
-    def _lines(self) -> list[tuple[str, str]]:
-        secs = self.elapsed.total_seconds()
-        return [
-            ("status", self.status),
-            ("report", f"{self.report_type} ({self.marketplace_id})"),
-            ("path", self.path),
-            ("windows", f"{len(self.windows)} tried, "
-                        f"{sum(w['status'] == 'failed' for w in self.windows)} failed"),
-            ("days added", f"{self.days_added} ({self.rows_added} rows)"),
-            ("days remaining", str(self.days_remaining)),
-            ("days pending", f"{self.days_pending} (inside the publication lag)"),
-            ("calls", f"{sum(self.calls.values())} " + (
-                "(" + ", ".join(f"{k} {v}" for k, v in sorted(self.calls.items())) + ")" if self.calls else "")),
-            ("elapsed", f"{secs:.1f} s"),
-        ]
-
-    def __repr__(self) -> str:
-        body = "\n".join(f"  {k:<15}{v}" for k, v in self._lines())
-        fails = ""
-        if self.failures:
-            shown = list(self.failures.items())[:5]
-            fails = "\n  failures:\n" + "\n".join(f"    {d}: {r}" for d, r in shown)
-            if len(self.failures) > 5:
-                fails += f"\n    ... {len(self.failures) - 5} more"
-        return f"<SyncResult\n{body}{fails}>"
-
-    def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
-                       f"{html.escape(v)}</td></tr>" for k, v in self._lines())
-        if self.failures:
-            items = "".join(f"<li>{d}: {html.escape(r)}</li>" for d, r in list(self.failures.items())[:20])
-            rows += f"<tr><th style='text-align:left'>failures</th><td><ul>{items}</ul></td></tr>"
-        return f"<table><caption>SyncResult</caption>{rows}</table>"
 
 
 # --------------------------------------------------------------------------- #
@@ -419,12 +238,6 @@ def _check_identity(state: Mapping[str, Any], identity: Mapping[str, Any], meta:
         raise SyncError(msg)
 
 
-def _target_units(start: _dt.date, end: _dt.date, period: str) -> list[tuple[_dt.date, _dt.date]]:
-    if period == "DAY":
-        return [(d, d) for d in iter_days(start, end)]
-    return list(iter_periods(start, end, period))
-
-
 def sync(
     report_type: str,
     path: str | os.PathLike[str],
@@ -435,7 +248,7 @@ def sync(
     report_options: Mapping[str, Any] | None = None,
     budget: _dt.timedelta | float | str | None = None,
     progress_bar_type: Any = "auto",
-    client: "Client | None" = None,
+    client: "Transport",
     today: DateLike | None = None,
     allow_unknown: bool = False,
 ) -> SyncResult:
@@ -464,8 +277,9 @@ def sync(
         ``None`` runs until nothing is missing.
     progress_bar_type : {"auto", "tqdm", "tqdm_notebook", None}, default "auto"
         A bar over windows.
-    client : Client, optional
-        Default: :func:`amzv_pandas.get_default_client`.
+    client : Client
+        The account to read with (the public ``amzv.sync`` defaults it to
+        :func:`amzv_pandas.get_default_client`).
     today : DateLike, optional
         The date "today" means (default: today in the marketplace's time zone,
         the vendor's reporting day); also the clock of the publication lag
@@ -497,7 +311,6 @@ def sync(
     """
     from .._util.progress import get_progress_bar, validate_progress_bar_type
     from .._util.checks import check_bool, check_mapping_of_str, check_writable_dir
-    from .._transport.http import resolve_client
     from .._specs.registry import resolve_report_type
 
     t0 = _monotonic()
@@ -506,14 +319,13 @@ def sync(
     rt = resolve_report_type(report_type, allow_unknown=allow_unknown)
     root = check_writable_dir(path, "path")
     validate_progress_bar_type(progress_bar_type)
-    limit = _parse_budget(budget)
+    limit = parse_budget(budget)
     if rt.date_range not in ("day", "datetime"):
         msg = (f"{rt.name} has no day-by-day date range (date_range={rt.date_range!r}); sync needs a report "
                "whose rows belong to days, such as GET_VENDOR_SALES_REPORT")
         raise ConfigurationError(msg, parameter="report_type", value=rt.name)
     options = rt.validate_options(check_mapping_of_str(report_options, "report_options",
                                                        allowed_keys=rt.option_names))
-    client = resolve_client(client)
     from .._specs.marketplaces import Marketplace
 
     if marketplace is not None and not isinstance(marketplace, (str, Marketplace)):
@@ -525,7 +337,7 @@ def sync(
     check_writable_dir(client.cache_dir, "cache_dir")
     identity = {"report_type": rt.name, "marketplace_id": mp.marketplace_id, "report_options": options}
     key = _identity_key(identity)
-    period, max_units = _window_shape(rt, options)
+    period, max_units = rt.window_shape(options)  # the registry's rule: the largest window allowed
 
     # Vendors' reporting days are the marketplace's calendar days (as Amazon's lag is counted).
     zone = ZoneInfo(mp.timezone)
@@ -538,7 +350,7 @@ def sync(
         warnings.warn(f"{rt.name} keeps {rt.lookback_days} days of data: days before {first_available} "
                       "are not synced", stacklevel=2)
 
-    units = [u for u in _target_units(rng.start, rng.end, period)
+    units = [u for u in target_units(rng.start, rng.end, period)
              if first_available is None or u[0] >= first_available]
     final_units = [u for u in units if u[1] <= last_final]
     pending_days = sum((u[1] - u[0]).days + 1 for u in units if u[1] > last_final)
@@ -573,7 +385,7 @@ def sync(
         done = _reconcile(meta, state, parts, key, {d for u in final_units for d in iter_days(*u)})
 
         missing = [u for u in final_units if not all(d in done for d in iter_days(*u))]
-        windows = _plan(missing, period, max_units)
+        windows = plan_windows(missing, period, max_units)
         _checkpoint("planned")
 
         tried: list[dict[str, Any]] = []
@@ -783,75 +595,3 @@ def sync_history(path: str | os.PathLike[str]) -> pd.DataFrame:
     from .._util.checks import check_readable_dir
 
     return _history_frame(check_readable_dir(path, "path"))
-
-
-# --------------------------------------------------------------------------- #
-# Command line: amzv sync
-# --------------------------------------------------------------------------- #
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="amzv sync",
-        description="Append a report to a Parquet dataset: newest days first, then the historical backfill. "
-                    "Run it once a day (cron); it resumes where the last run stopped.")
-    p.add_argument("report_type", help="e.g. GET_VENDOR_SALES_REPORT")
-    p.add_argument("path", help="dataset directory")
-    p.add_argument("--start", required=True, help="oldest day of the backfill (2024-01-01, today-365...)")
-    p.add_argument("--end", default="yesterday", help="newest day (default: yesterday)")
-    p.add_argument("--marketplace", default=None, help="country code or marketplace id (default: the profile's)")
-    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="a reportOption, repeatable (e.g. --option reportPeriod=DAY)")
-    p.add_argument("--budget", default=None, help="stop starting windows after this long (2h, 90m, 1h30m)")
-    p.add_argument("--profile", default=None, help="credentials profile")
-    p.add_argument("--today", default=None, help=argparse.SUPPRESS)
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--sandbox", action="store_true", help="run against the built-in sandbox (demos, tests)")
-    p.add_argument("--sandbox-speed", type=float, default=500.0, help=argparse.SUPPRESS)
-    p.add_argument("--sandbox-processing-seconds", type=float, default=0.2, help=argparse.SUPPRESS)
-    return p
-
-
-def cli_main(argv: Sequence[str] | None = None) -> int:
-    """``amzv sync REPORT_TYPE PATH --start ...``: exit code 0 when every window succeeded, 1 otherwise."""
-    parser = _build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    options: dict[str, str] = {}
-    for item in args.option:
-        k, sep, v = item.partition("=")
-        if not sep or not k:
-            parser.error(f"--option {item!r} must look like KEY=VALUE")
-        options[k.strip()] = v.strip()
-    progress = None if args.no_progress or not sys.stderr.isatty() else "tqdm"
-    kwargs: dict[str, Any] = dict(start=args.start, end=args.end, marketplace=args.marketplace,
-                                  report_options=options or None, budget=args.budget,
-                                  progress_bar_type=progress, today=args.today)
-    try:
-        if args.sandbox:
-            from .. import sandbox
-
-            global _poll_interval
-            _poll_interval = max(0.02, args.sandbox_processing_seconds / 4)
-            try:
-                with sandbox.serve(speed=args.sandbox_speed,
-                                   processing_seconds=args.sandbox_processing_seconds) as sb:
-                    with sb.client(marketplace=args.marketplace or "US") as client:
-                        result = sync(args.report_type, args.path, client=client, **kwargs)
-            finally:
-                _poll_interval = None
-        else:
-            from .._transport.http import Client
-
-            with Client(profile=args.profile, marketplace=args.marketplace) as client:
-                result = sync(args.report_type, args.path, client=client, **kwargs)
-    except AmzvError as exc:
-        print(f"amzv sync: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    print(repr(result))
-    return 1 if result.failures else 0
-
-
-if __name__ == "__main__":  # python -m amzv_pandas._sync.sync, the same as `amzv sync`
-    raise SystemExit(cli_main())

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from urllib.parse import parse_qs, urlparse
 
 from ..exceptions import AuthError, ConfigurationError
+from .._util.redact import install_log_redaction, is_loopback_host, redact_secrets
 
 if TYPE_CHECKING:
     import requests
@@ -124,8 +125,6 @@ def _lwa_error(status: int | None, error: str | None, description: str | None,
     client secret and refresh token): every ``known`` secret, and anything shaped like
     one, is redacted from them.
     """
-    from .http import redact_secrets
-
     known = list(known)
     error = redact_secrets(error, known) if isinstance(error, str) else (None if error is None else str(error))
     description = (redact_secrets(description, known) if isinstance(description, str)
@@ -206,7 +205,7 @@ class TokenManager:
 
     def known_secrets(self) -> list[str]:
         """The client secret, the refresh token and the current and recent access tokens
-        (what :func:`~amzv_pandas._transport.http.redact_secrets` must never let through)."""
+        (what :func:`~amzv_pandas._util.redact.redact_secrets` must never let through)."""
         # No lock: _refresh calls this while holding it. tuple() copies the deque in one step.
         current = self._token
         return [self.credentials.client_secret, self.credentials.refresh_token,
@@ -271,8 +270,6 @@ def parse_token_response(response: "requests.Response", *, known: Iterable[str |
 
 
 def _is_loopback(url: str) -> bool:
-    from .http import is_loopback_host
-
     return is_loopback_host(urlparse(url).hostname or "")
 
 
@@ -371,9 +368,8 @@ def authorize(
     from requests_oauthlib import OAuth2Session
 
     from . import profiles as config
-    from .http import _install_log_redaction
 
-    _install_log_redaction()  # requests-oauthlib logs token bodies and answers at DEBUG
+    install_log_redaction()  # requests-oauthlib logs token bodies and answers at DEBUG
     from .._specs.marketplaces import LWA_TOKEN_URL, get_marketplace
 
     market = get_marketplace(marketplace)

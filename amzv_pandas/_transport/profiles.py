@@ -18,13 +18,19 @@ import configparser
 import io
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .._util.files import atomic_write
 from ..exceptions import ConfigurationError
 
-if TYPE_CHECKING:
-    from .lwa import Credentials
+
+class _Secrets(Protocol):
+    """What a profile stores of the credentials (an :class:`~amzv_pandas._transport.lwa.Credentials`;
+    named structurally so this file, below the LWA module, never imports it)."""
+
+    client_id: str
+    client_secret: str
+    refresh_token: str
 
 __all__ = ["config_dir", "profiles_path", "load_profile", "save_profile", "list_profiles"]
 
@@ -90,7 +96,7 @@ def load_profile(name: str, *, required: bool = True) -> dict[str, str] | None:
 
 def save_profile(
     name: str,
-    credentials: "Credentials",
+    credentials: _Secrets,
     *,
     marketplace: str | None = None,
     region: str | None = None,

@@ -91,8 +91,8 @@ class Sandbox:
         return self._server.data
 
     def client(self, **kwargs: Any) -> Any:
-        """A :class:`amzv_pandas._transport.http.Client` pointed at this sandbox (marketplace US unless given)."""
-        from .._transport.http import Client
+        """An :class:`amzv_pandas.Client` pointed at this sandbox (marketplace US unless given)."""
+        from .._facade.client import Client
 
         options: dict[str, Any] = {"credentials": self.credentials, "endpoint": self.url,
                                    "token_url": self.token_url, "marketplace": "US"}

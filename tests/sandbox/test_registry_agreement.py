@@ -50,18 +50,12 @@ def test_limits_are_the_registry_record(name):
         assert (got.aligned, got.week_start) == (rt.aligned, rt.week_start)
         assert got.lookback_days == rt.lookback_days
         assert got.lag_hours == rt.publication_lag_hours
+        # inside the lag a request fails only where the registry says so (real-time sales: not final yet)
+        assert got.lag_fatal == (rt.publication_lag_hours > 0 and rt.publication_lag_fatal)
         assert got.single_marketplace == rt.single_marketplace
         assert got.options == rt.option_names
         assert got.required == tuple(o.name for o in rt.options if o.required)
         assert got.range_options == rt.range_options
-
-
-def test_the_temporary_lag_knob_only_names_types_with_a_lag():
-    # rules._LAG_NOT_FATAL stands in for a registry field (see the module); it must not
-    # silently cover types the registry gives no lag, nor unknown names.
-    for name in rules._LAG_NOT_FATAL:
-        assert REPORT_TYPES[name].publication_lag_hours > 0
-        assert rules.limits(name).lag_fatal is False
 
 
 @pytest.mark.parametrize("name", [n for n in TYPES if REPORT_TYPES[n].aligned])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..._specs.marketplaces import Marketplace
 from .catalog import Catalog
@@ -81,13 +81,8 @@ class Promotions:
 
     def coupon_document(self, m: Marketplace, options: dict[str, str], marketplace_ids: Sequence[str],
                         lo: datetime, hi: datetime, created: datetime) -> Iterator[bytes]:
-        spec = {"reportType": "GET_COUPON_PERFORMANCE_REPORT", "reportOptions": dict(options),
-                "marketplaceIds": list(marketplace_ids)}
-        yield f'{{\n  "reportSpecification": {json.dumps(spec, ensure_ascii=False)},\n  "campaigns": ['.encode()
-        for n, (k, start) in enumerate(self.campaigns(lo, hi, created)):
-            body = json.dumps(self._campaign(m, k, start, as_utc(created)), ensure_ascii=False)
-            yield (("" if n == 0 else ",") + "\n    " + body).encode("utf-8")
-        yield b"\n  ]\n}\n"
+        events = (self._campaign(m, k, start, as_utc(created)) for k, start in self.campaigns(lo, hi, created))
+        return _document("GET_COUPON_PERFORMANCE_REPORT", "campaigns", options, marketplace_ids, events)
 
     def _campaign(self, m: Marketplace, k: int, start: datetime, created: datetime) -> dict[str, Any]:
         rng = Rng(self.seed, "campaign", k)
@@ -156,13 +151,8 @@ class Promotions:
 
     def promotion_document(self, m: Marketplace, options: dict[str, str], marketplace_ids: Sequence[str],
                            lo: datetime, hi: datetime, created: datetime) -> Iterator[bytes]:
-        spec = {"reportType": "GET_PROMOTION_PERFORMANCE_REPORT", "reportOptions": dict(options),
-                "marketplaceIds": list(marketplace_ids)}
-        yield f'{{\n  "reportSpecification": {json.dumps(spec, ensure_ascii=False)},\n  "promotions": ['.encode()
-        for n, (k, start) in enumerate(self.promotions(lo, hi, created)):
-            body = json.dumps(self._promotion(m, k, start, as_utc(created)), ensure_ascii=False)
-            yield (("" if n == 0 else ",") + "\n    " + body).encode("utf-8")
-        yield b"\n  ]\n}\n"
+        events = (self._promotion(m, k, start, as_utc(created)) for k, start in self.promotions(lo, hi, created))
+        return _document("GET_PROMOTION_PERFORMANCE_REPORT", "promotions", options, marketplace_ids, events)
 
     def _promotion(self, m: Marketplace, k: int, start: datetime, created: datetime) -> dict[str, Any]:
         rng = Rng(self.seed, "promotion", k)
@@ -204,3 +194,13 @@ class Promotions:
             "lastUpdatedDateTime": iso_z(min(created, start + timedelta(hours=hours + 24))),
             "includedProducts": included,
         }
+
+
+def _document(report_type: str, array: str, options: dict[str, str], marketplace_ids: Sequence[str],
+              events: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """A promotions document: the report specification, then ``array`` holding ``events``, one per line."""
+    spec = {"reportType": report_type, "reportOptions": dict(options), "marketplaceIds": list(marketplace_ids)}
+    yield f'{{\n  "reportSpecification": {json.dumps(spec, ensure_ascii=False)},\n  "{array}": ['.encode()
+    for n, event in enumerate(events):
+        yield (("" if n == 0 else ",") + "\n    " + json.dumps(event, ensure_ascii=False)).encode("utf-8")
+    yield b"\n  ]\n}\n"

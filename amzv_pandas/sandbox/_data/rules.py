@@ -63,13 +63,6 @@ KINDS: dict[str, str] = {
 #: Marketplaces of the built-in vendor account: every one with a Vendor Central (an account fact).
 ACCOUNT_MARKETPLACES: tuple[str, ...] = tuple(m.marketplace_id for m in MARKETPLACES if m.vendor_central)
 
-# TEMPORARY, until the registry says it (see the report of issue 11): the registry's
-# ``publication_lag_hours`` does not tell whether asking inside the lag fails. For real-time
-# sales the last hour is only not final yet (the client reads it, uncached); for real-time
-# traffic Amazon fails a range ending less than 60 minutes before the request, and the retail
-# analytics reports fail a day that is not published yet.
-_LAG_NOT_FATAL = frozenset({"GET_VENDOR_REAL_TIME_SALES_REPORT"})
-
 _REVIEW = "Please review the document for this report type on GitHub"
 _NOUN = {"HOUR": "hour", "DAY": "day", "WEEK": "week", "MONTH": "month", "QUARTER": "quarter", "YEAR": "year"}
 _WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -99,9 +92,14 @@ def limits(report_type: str, report_period: str | None = None) -> Limits | None:
     return Limits(
         date_form=rt.date_range, max_window=rt.max_window(report_period), aligned=rt.aligned,
         week_start=rt.week_start, lookback_days=rt.lookback_days, lag_hours=rt.publication_lag_hours,
-        lag_fatal=rt.publication_lag_hours > 0 and rt.name not in _LAG_NOT_FATAL,
+        lag_fatal=_lag_fatal(rt),
         single_marketplace=rt.single_marketplace, options=rt.option_names,
         required=tuple(o.name for o in rt.options if o.required), range_options=rt.range_options)
+
+
+def _lag_fatal(rt: ReportType) -> bool:
+    """Whether a range ending inside the publication lag ends FATAL (else it is only not final yet)."""
+    return rt.publication_lag_hours > 0 and rt.publication_lag_fatal
 
 
 def parse_option_time(value: str) -> datetime | None:
@@ -222,7 +220,7 @@ def _day_problem(rt: ReportType, marketplace_ids: Sequence[str], start: datetime
             return fatal(f"The dataStartTime {d0} is outside the maximum lookback of {rt.lookback_days} days for "
                          f"this report type; the earliest available date is {earliest}. Adjust the dataStartTime, "
                          "and try again.")
-    if rt.publication_lag_hours and rt.name not in _LAG_NOT_FATAL:
+    if _lag_fatal(rt):
         available = latest_available_day(rt.name, m, now)
         if d1 > available:
             return fatal(f"The requested data is not yet available. Data for this report type is published "
@@ -257,7 +255,7 @@ def _datetime_problem(rt: ReportType, start: datetime, end: datetime, now: datet
     if start > end:
         return fatal(f"The dataStartTime {start:%Y-%m-%dT%H:%M:%SZ} must be earlier than the dataEndTime "
                      f"{end:%Y-%m-%dT%H:%M:%SZ}. Adjust the date range, and try again.")
-    if rt.publication_lag_hours and rt.name not in _LAG_NOT_FATAL and end > now - rt.publication_lag:
+    if _lag_fatal(rt) and end > now - rt.publication_lag:
         return fatal(f"The dataEndTime must be at least {rt.publication_lag_hours * 60} minutes earlier than the "
                      "time of the request. Adjust the dataEndTime, and try again.")
     if rt.lookback_days and start < now - timedelta(days=rt.lookback_days):

@@ -136,6 +136,7 @@ class SandboxData:
         self.account_marketplaces: tuple[str, ...] = ACCOUNT_MARKETPLACES
         self._vendor: Any = None
         self._flat: Any = None
+        self._orders: Any = None
         self._promos: Any = None
 
     # -- lazily built engines (numpy/pyarrow only when a document needs them) ---------
@@ -153,6 +154,13 @@ class SandboxData:
             from .flat import FlatFiles
             self._flat = FlatFiles(self._catalog, self.seed, self.flat_rows)
         return self._flat
+
+    @property
+    def _order_files(self) -> Any:
+        if self._orders is None:
+            from .flat_orders import OrderFiles
+            self._orders = OrderFiles(self._flat_files)
+        return self._orders
 
     @property
     def _promotions(self) -> Any:
@@ -246,7 +254,7 @@ class SandboxData:
             return DONE if events else CANCELLED
         if report_type in ORDERS:
             m = marketplace_or_us(mids[0])
-            found = self._flat_files.has_orders(m, start, end, now, report_type == ORDERS[1])
+            found = self._order_files.has_orders(m, start, end, now, report_type == ORDERS[1])
             return DONE if found else CANCELLED
         return DONE
 
@@ -288,11 +296,12 @@ class SandboxData:
         from .flat import content_type_for
         flat = self._flat_files
         if report_type in ORDERS:
+            orders = self._order_files
             o_end = end or created
             o_start = start or (o_end - timedelta(days=30))
             by_update = report_type == ORDERS[1]
             return Document(content_type_for(m, report_type),
-                            _coalesce(lambda: flat.orders(m, o_start, o_end, created, by_update)))
+                            _coalesce(lambda: orders.orders(m, o_start, o_end, created, by_update)))
         if report_type in ("GET_MERCHANT_LISTINGS_ALL_DATA", "GET_MERCHANT_LISTINGS_DATA"):
             active = report_type == "GET_MERCHANT_LISTINGS_DATA"
             return Document(content_type_for(m, report_type), _coalesce(lambda: flat.listings(m, active)))

@@ -6,7 +6,7 @@ is the sum of the DAY rows it covers (flows), the value of its last day
 (stocks such as on-hand inventory) or a ratio of summed parts (rates).  Money
 is computed in integer cents, so period sums are exact.
 
-Rows are rendered column-wise: numbers become Arrow string arrays and
+Rows are rendered column-wise (:mod:`.vendor_json`): numbers become Arrow string arrays and
 ``binary_join_element_wise`` glues each row; the data buffer of the result is
 the JSON text of a whole block of rows, so no per-row Python code runs.
 """
@@ -19,7 +19,6 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..._specs.marketplaces import Marketplace
 from .catalog import Catalog
@@ -36,90 +35,12 @@ from .util import (
     price_in,
     uniform_np,
 )
+from .vendor_json import ROW_SEP, Rows, decimal_texts, int_texts, money_texts, render_rows
 
 __all__ = ["VendorModel", "ANALYTICS_ARRAYS"]
 
 _MAX_CELLS = 1 << 18          # ASIN x day cells computed at once
 _ROWS_PER_CHUNK = 1 << 14     # rows rendered into one byte chunk
-_SEP = ",\n    "              # every row is prefixed with this; the first drops the comma
-
-
-_TABLE = 100_000
-_tables: dict[int, pa.Array] = {}
-_CENTS = pa.array([f".{i:02d}" for i in range(100)], pa.string())
-_SIGNS = pa.array(["", "-"], pa.string())
-
-
-def _table(scale: int) -> pa.Array:
-    """Text of ``i / scale`` for i in 0..99,999 ("12" for scale 1, "12.30" for 100, "0.1234" for 10,000)."""
-    if scale not in _tables:
-        if scale == 1:
-            texts = [str(i) for i in range(_TABLE)]
-        elif scale == 100:
-            texts = [f"{i // 100}.{i % 100:02d}" for i in range(_TABLE)]
-        else:
-            texts = [repr(i / scale) for i in range(_TABLE)]
-        _tables[scale] = pa.array(texts, pa.string())
-    return _tables[scale]
-
-
-def _ints(values: np.ndarray) -> list[str | pa.Array]:
-    """Integers as decimal text (a table lookup is far cheaper than a cast)."""
-    values = np.asarray(values, dtype=np.int64)
-    if len(values) and 0 <= values.min() and values.max() < _TABLE:
-        return [_table(1).take(pa.array(values))]
-    return [pc.cast(pa.array(values), pa.string())]
-
-
-def _money(cents: np.ndarray) -> list[str | pa.Array]:
-    """Integer cents as a decimal with two places ("-12.05", "1500.00")."""
-    cents = np.asarray(cents, dtype=np.int64)
-    if len(cents) and 0 <= cents.min() and cents.max() < _TABLE:
-        return [_table(100).take(pa.array(cents))]
-    neg = cents < 0
-    mag = np.abs(cents)
-    parts: list[str | pa.Array] = [_SIGNS.take(pa.array(neg.astype(np.int64)))] if neg.any() else []
-    return parts + _ints(mag // 100) + [_CENTS.take(pa.array(mag % 100))]
-
-
-def _decimal(values: np.ndarray, scale: int) -> list[str | pa.Array]:
-    """Floats rounded to ``1/scale`` as their shortest decimal text."""
-    idx = np.rint(np.asarray(values, dtype=np.float64) * scale).astype(np.int64)
-    if len(idx) and 0 <= idx.min() and idx.max() < _TABLE:
-        return [_table(scale).take(pa.array(idx))]
-    return [pc.cast(pa.array(idx / scale), pa.string())]
-
-
-def _buffer_bytes(arr: pa.Array) -> bytes:
-    """The concatenated UTF-8 text of a string array (no copy per row)."""
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4)
-    lo, hi = int(offsets[0]), int(offsets[-1])
-    return arr.buffers()[2].slice(lo, hi - lo).to_pybytes()
-
-
-def _render(parts: Sequence[str | pa.Array]) -> bytes:
-    merged: list[str | pa.Array] = []
-    for p in parts:  # fewer, longer literals make the join cheaper
-        if isinstance(p, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += p
-        else:
-            merged.append(p)
-    args = [pa.scalar(p, pa.string()) if isinstance(p, str) else p for p in merged]
-    return _buffer_bytes(pc.binary_join_element_wise(*args, pa.scalar("", pa.string())))
-
-
-class _Rows:
-    """Streams the rows of one JSON array, handling the separator of the first row."""
-
-    def __init__(self) -> None:
-        self.first = True
-
-    def emit(self, chunk: bytes) -> bytes:
-        if self.first and chunk:
-            self.first = False
-            return chunk[1:]  # drop the leading comma of the very first row
-        return chunk
 
 
 # Field specs: (json name, component key, kind); kind is int | money | rate (4 places) | dec1.
@@ -352,11 +273,11 @@ class VendorModel:
         for name, key, kind in fields:
             arr = values[key].reshape(n)
             if kind == "money":
-                parts += [f', "{name}": {{"amount": ', *_money(arr), f', "currencyCode": "{currency}"}}']
+                parts += [f', "{name}": {{"amount": ', *money_texts(arr), f', "currencyCode": "{currency}"}}']
             elif kind == "int":
-                parts += [f', "{name}": ', *_ints(arr)]
+                parts += [f', "{name}": ', *int_texts(arr)]
             else:
-                parts += [f', "{name}": ', *_decimal(arr, 10 if kind == "dec1" else 10_000)]
+                parts += [f', "{name}": ', *decimal_texts(arr, 10 if kind == "dec1" else 10_000)]
         parts.append("}")
         return parts
 
@@ -378,19 +299,19 @@ class VendorModel:
         n_asins = len(self.asins)
         groups = self._groups(bounds, n_asins)
         # Pass 1: aggregates (sums of per-ASIN components, then ratios).
-        rows = _Rows()
+        rows = Rows()
         fields = self._fields(report_type, opts, aggregate=True)
         for grp in groups:
             comps = self._group_components(report_type, grp, opts, currency)
             agg = {k: v.sum(axis=0, keepdims=True) for k, v in comps.items()}
             final = self._finalize(report_type, agg, aggregate=True)
             n = len(grp)
-            head = [_SEP + '{"startDate": "', pa.array([b[0].isoformat() for b in grp]),
+            head = [ROW_SEP + '{"startDate": "', pa.array([b[0].isoformat() for b in grp]),
                     '", "endDate": "', pa.array([b[1].isoformat() for b in grp]), '"']
-            yield rows.emit(_render(self._row_parts(fields, final, n, head, currency)))
+            yield rows.emit(render_rows(self._row_parts(fields, final, n, head, currency)))
         yield f'\n  ],\n  "{asin_name}": ['.encode("utf-8")
         # Pass 2: one row per ASIN per period, period-major.
-        rows = _Rows()
+        rows = Rows()
         fields = self._fields(report_type, opts, aggregate=False)
         for grp in groups:
             comps = self._group_components(report_type, grp, opts, currency)
@@ -398,14 +319,14 @@ class VendorModel:
             # (A, P) -> period-major flat order
             flat = {k: np.ascontiguousarray(v.T) for k, v in final.items() if v.ndim == 2}
             n = len(grp) * n_asins
-            period_heads = pa.array([f'{_SEP}{{"startDate": "{b[0].isoformat()}", "endDate": '
+            period_heads = pa.array([f'{ROW_SEP}{{"startDate": "{b[0].isoformat()}", "endDate": '
                                      f'"{b[1].isoformat()}", "asin": "' for b in grp], pa.string())
             for lo in range(0, n, _ROWS_PER_CHUNK):
                 hi = min(n, lo + _ROWS_PER_CHUNK)
                 idx = np.arange(lo, hi)
                 head = [period_heads.take(pa.array(idx // n_asins)), self.asin_quoted.take(pa.array(idx % n_asins))]
                 vals = {k: v.reshape(-1)[lo:hi] for k, v in flat.items()}
-                yield rows.emit(_render(self._row_parts(fields, vals, hi - lo, head, currency)))
+                yield rows.emit(render_rows(self._row_parts(fields, vals, hi - lo, head, currency)))
         yield b"\n  ]\n}\n"
 
     def _groups(self, bounds: list[tuple[date, date]], n_asins: int) -> list[list[tuple[date, date]]]:
@@ -469,7 +390,7 @@ class VendorModel:
         p90 = p80 * 1.1
         starts = pa.array([from_day_number(g + 7 * k).isoformat() for k in range(weeks)])
         ends = pa.array([from_day_number(g + 7 * k + 6).isoformat() for k in range(weeks)])
-        rows = _Rows()
+        rows = Rows()
         flat = [np.round(a, 2).reshape(-1) for a in (mean, p70, p80, p90)]  # ASIN-major
         n = n_asins * weeks
         for lo in range(0, n, _ROWS_PER_CHUNK):
@@ -477,12 +398,13 @@ class VendorModel:
             idx = np.arange(lo, hi)
             widx = pa.array(idx % weeks)
             parts: list[str | pa.Array] = [
-                _SEP + f'{{"forecastGenerationDate": "{gen.isoformat()}", "asin": "',
+                ROW_SEP + f'{{"forecastGenerationDate": "{gen.isoformat()}", "asin": "',
                 self.asin_arr.take(pa.array(idx // weeks)), '", "startDate": "', starts.take(widx),
-                '", "endDate": "', ends.take(widx), '", "meanForecastUnits": ', *_decimal(flat[0][lo:hi], 100),
-                ', "p70ForecastUnits": ', *_decimal(flat[1][lo:hi], 100), ', "p80ForecastUnits": ',
-                *_decimal(flat[2][lo:hi], 100), ', "p90ForecastUnits": ', *_decimal(flat[3][lo:hi], 100), "}"]
-            yield rows.emit(_render(parts))
+                '", "endDate": "', ends.take(widx), '", "meanForecastUnits": ',
+                *decimal_texts(flat[0][lo:hi], 100), ', "p70ForecastUnits": ', *decimal_texts(flat[1][lo:hi], 100),
+                ', "p80ForecastUnits": ', *decimal_texts(flat[2][lo:hi], 100),
+                ', "p90ForecastUnits": ', *decimal_texts(flat[3][lo:hi], 100), "}"]
+            yield rows.emit(render_rows(parts))
         yield b"\n  ]\n}\n"
 
     # -- real-time (hourly) ------------------------------------------------------------
@@ -499,7 +421,7 @@ class VendorModel:
                f'  "reportData": [').encode("utf-8")
         h0, h1 = self.full_hours(start, end, created)
         n_asins = len(self.asins)
-        rows = _Rows()
+        rows = Rows()
         per_block = max(1, _ROWS_PER_CHUNK // max(1, n_asins))
         for b0 in range(h0, h1, per_block):
             b1 = min(h1, b0 + per_block)
@@ -510,13 +432,14 @@ class VendorModel:
             hidx = pa.array(idx // n_asins)
             starts = pa.array([iso_z(datetime.fromtimestamp(int(h) * 3600, UTC)) for h in hours]).take(hidx)
             ends = pa.array([iso_z(datetime.fromtimestamp(int(h + 1) * 3600, UTC)) for h in hours]).take(hidx)
-            parts: list[str | pa.Array] = [_SEP + '{"startTime": "', starts, '", "endTime": "', ends,
+            parts: list[str | pa.Array] = [ROW_SEP + '{"startTime": "', starts, '", "endTime": "', ends,
                                            '", "asin": "', self.asin_arr.take(pa.array(idx % n_asins)), '"']
             for name, arr in vals.items():
                 flat_vals = np.ascontiguousarray(arr.T).reshape(-1)
-                parts += [f', "{name}": ', *(_money(flat_vals) if name == "orderedRevenue" else _ints(flat_vals))]
+                texts = money_texts if name == "orderedRevenue" else int_texts
+                parts += [f', "{name}": ', *texts(flat_vals)]
             parts.append("}")
-            yield rows.emit(_render(parts))
+            yield rows.emit(render_rows(parts))
         yield b"\n  ]\n}\n"
 
     def _hourly(self, report_type: str, hours: np.ndarray, currency: str) -> dict[str, np.ndarray]:

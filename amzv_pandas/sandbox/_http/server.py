@@ -29,6 +29,7 @@ from .._data.api_models import Operation, load_operations, match_operation
 from .._services.catalog import CatalogService
 from .._services.common import Clock, TokenCodec
 from .._services.reports import ReportsService
+from .._services.schedules import SchedulesService
 from .._services.request import ApiError, QueryArgs, Request, Response
 from .documents import DocumentStore, s3_request_id
 from .fault_answers import DROP, SP_API_ERRORS, fault_answer
@@ -91,9 +92,9 @@ class SandboxServer(Sending):
         self.lwa = LWA(self.clock, token_lifetime=token_lifetime, selling_partner_id=str(data.sellers[0]))
         self.documents = DocumentStore(self.clock, ttl=document_ttl)
         self.reports = ReportsService(data, self.documents, self.clock,
-                                      processing_seconds=processing_seconds / self.speed, seed=seed,
-                                      account_type=account_type, codec=codec,
+                                      processing_seconds=processing_seconds / self.speed, seed=seed, codec=codec,
                                       take_outcome_fault=self._take_outcome_fault)
+        self.schedules = SchedulesService(self.clock, seed=seed, account_type=account_type)
         self.catalog = CatalogService(data, account_type=account_type, codec=codec)
         self.static_responder = StaticResponder(self.operations) if static else None
         self._handlers: dict[str, Callable[[Request], Response]] = {
@@ -101,10 +102,10 @@ class SandboxServer(Sending):
             "reports_2021-06-30/createReport": self.reports.create_report,
             "reports_2021-06-30/getReport": self._get_report,
             "reports_2021-06-30/cancelReport": self.reports.cancel_report,
-            "reports_2021-06-30/getReportSchedules": self.reports.get_report_schedules,
-            "reports_2021-06-30/createReportSchedule": self.reports.create_report_schedule,
-            "reports_2021-06-30/getReportSchedule": self.reports.get_report_schedule,
-            "reports_2021-06-30/cancelReportSchedule": self.reports.cancel_report_schedule,
+            "reports_2021-06-30/getReportSchedules": self.schedules.get_report_schedules,
+            "reports_2021-06-30/createReportSchedule": self.schedules.create_report_schedule,
+            "reports_2021-06-30/getReportSchedule": self.schedules.get_report_schedule,
+            "reports_2021-06-30/cancelReportSchedule": self.schedules.cancel_report_schedule,
             "reports_2021-06-30/getReportDocument": self.reports.get_report_document,
             "catalogItems_2022-04-01/searchCatalogItems": self.catalog.search,
             "catalogItems_2022-04-01/getCatalogItem": self.catalog.get_item,

@@ -14,7 +14,7 @@ from typing import Any, Mapping
 from ..._specs.marketplaces import MARKETPLACES
 from .request import invalid_input
 
-__all__ = ["Clock", "TokenCodec", "check_marketplaces", "format_time", "int_param", "parse_time"]
+__all__ = ["Clock", "TokenCodec", "check_marketplaces", "format_time", "int_param", "parse_time", "utc_datetime"]
 
 
 class Clock:
@@ -64,6 +64,11 @@ def int_param(raw: str | None, name: str, low: int, high: int, *, default: int) 
     if not low <= value <= high:
         raise invalid_input(f"Invalid '{name}' provided.", f"{name} must be between {low} and {high}")
     return value
+
+
+def utc_datetime(ts: float) -> datetime:
+    """Epoch seconds as an aware UTC datetime."""
+    return datetime.fromtimestamp(ts, tz=timezone.utc)
 
 
 def format_time(ts: float) -> str:

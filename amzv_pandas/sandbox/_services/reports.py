@@ -1,4 +1,4 @@
-"""Reports API 2021-06-30: the nine operations over in-memory reports and schedules.
+"""Reports API 2021-06-30: the five report operations over in-memory reports (schedules: :mod:`.schedules`).
 
 A report moves IN_QUEUE -> IN_PROGRESS -> its outcome over ``processing_seconds``
 (already divided by the sandbox speed). The outcome comes from
@@ -8,30 +8,25 @@ a background thread, and the report stays IN_PROGRESS until it is stored.
 
 from __future__ import annotations
 
-import calendar
 import logging
 import random
-import re
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping, Protocol
 
-from .common import Clock, TokenCodec, check_marketplaces, format_time, int_param, parse_time
+from .common import Clock, TokenCodec, format_time, int_param, parse_time, utc_datetime
+from .report_params import body_marketplaces, body_options, body_report_type, json_body, query_array, string_time
 from .request import ApiError, Request, Response, invalid_input
 
-__all__ = ["PROCESSING_STATUSES", "SCHEDULE_PERIODS", "ReportsService"]
+__all__ = ["PROCESSING_STATUSES", "ReportsService"]
 
 logger = logging.getLogger("amzv_pandas.sandbox")
 
 PROCESSING_STATUSES = ("CANCELLED", "DONE", "FATAL", "IN_PROGRESS", "IN_QUEUE")
-SCHEDULE_PERIODS = ("PT5M", "PT15M", "PT30M", "PT1H", "PT2H", "PT4H", "PT8H", "PT12H", "P1D", "P2D",
-                    "P3D", "PT84H", "P7D", "P14D", "P15D", "P18D", "P30D", "P1M")
 _GET_REPORTS_FILTERS = ("reportTypes", "processingStatuses", "marketplaceIds", "pageSize",
                         "createdSince", "createdUntil")
-_REPORT_TYPE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _NOT_FOUND = "One or more of the provided ReportRequestIds could not be found."
 #: Share of the processing time a report spends IN_QUEUE.
 _QUEUE_SHARE = 0.25
@@ -46,10 +41,6 @@ class DocumentStore(Protocol):
     def get(self, doc_id: str) -> Any | None: ...
 
     def presign(self, doc_id: str, base_url: str, *, content_encoding: bool = False) -> str: ...
-
-
-def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, tz=timezone.utc)
 
 
 @dataclass
@@ -104,33 +95,6 @@ class _Report:
         return out
 
 
-def _schedule_json(schedule: Mapping[str, Any], now: float) -> dict[str, Any]:
-    out = {k: v for k, v in schedule.items() if not k.startswith("_")}
-    out["nextReportCreationTime"] = format_time(_next_run(schedule["_anchor"], schedule["period"], now))
-    return out
-
-
-def _next_run(anchor: float, period: str, now: float) -> float:
-    """The first run of a schedule started at ``anchor`` that is after ``now``."""
-    if period == "P1M":
-        start = _utc(anchor)
-        when, months = start, 0
-        while when.timestamp() <= now:
-            months += 1
-            year, month = divmod(start.month - 1 + months, 12)
-            year += start.year
-            day = min(start.day, calendar.monthrange(year, month + 1)[1])  # Jan 31 -> Feb 29 -> Mar 31
-            when = start.replace(year=year, month=month + 1, day=day)
-        return when.timestamp()
-    m = re.fullmatch(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?", period)
-    assert m is not None
-    days, hours, minutes = (int(g or 0) for g in m.groups())
-    step = days * 86400 + hours * 3600 + minutes * 60
-    if now < anchor:
-        return anchor
-    return anchor + step * (int((now - anchor) // step) + 1)
-
-
 class ReportsService:
     """State and handlers of the Reports API.
 
@@ -145,14 +109,12 @@ class ReportsService:
         Time from createReport to a terminal status (already divided by speed).
     seed : int
         Makes ids reproducible.
-    account_type : {"vendor", "seller"}
-        Which schedules are seeded.
     take_outcome_fault : callable
         ``(report_type) -> (status, error_details) | None``; a forced outcome.
     """
 
     def __init__(self, data: Any, documents: DocumentStore, clock: Clock, *, processing_seconds: float,
-                 seed: int, account_type: str, codec: TokenCodec,
+                 seed: int, codec: TokenCodec,
                  take_outcome_fault: Callable[[str], tuple[str, str | None] | None]) -> None:
         self.data = data
         self.documents = documents
@@ -162,13 +124,10 @@ class ReportsService:
         self._take_outcome_fault = take_outcome_fault
         self._rng = random.Random(f"amzv-sandbox-{seed}")
         self._next_report = self._rng.randrange(50_000_000_000, 59_000_000_000)
-        self._next_schedule = self._rng.randrange(50_000_000_000, 59_000_000_000)
         self._reports: dict[str, _Report] = {}
-        self._schedules: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._closing = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._seed_schedules(account_type)
 
     def close(self) -> None:
         """Stop document generation (threads notice between chunks)."""
@@ -190,102 +149,6 @@ class ReportsService:
             suffix = self._rng.randrange(10**12, 10**13)
         return f"amzn1.spdoc.1.4.na.{raw}.T{suffix}"
 
-    # -- schedules seeding --------------------------------------------------------------------
-
-    def _seed_schedules(self, account_type: str) -> None:
-        us = ["ATVPDKIKX0DER"]
-        if account_type == "vendor":
-            seeds = [
-                ("GET_VENDOR_TRAFFIC_REPORT", "P1D", {"reportPeriod": "DAY"}),
-                ("GET_VENDOR_INVENTORY_REPORT", "P7D",
-                 {"reportPeriod": "WEEK", "distributorView": "MANUFACTURING", "sellingProgram": "RETAIL"}),
-            ]
-        else:
-            seeds = [
-                ("GET_MERCHANT_LISTINGS_ALL_DATA", "P1D", {}),
-                ("GET_FLAT_FILE_OPEN_LISTINGS_DATA", "P7D", {}),
-            ]
-        today = _utc(self.clock.time()).replace(hour=3, minute=0, second=0, microsecond=0)
-        for report_type, period, options in seeds:
-            self._add_schedule(report_type, us, period, options, today.timestamp())
-
-    def _add_schedule(self, report_type: str, marketplace_ids: list[str], period: str,
-                      options: Mapping[str, str] | None, anchor: float) -> str:
-        with self._lock:
-            self._next_schedule += 1
-            schedule_id = str(self._next_schedule)
-            # "If a report schedule with the same report type and marketplace IDs already
-            # exists, it will be cancelled and replaced with this one."
-            for sid, sched in list(self._schedules.items()):
-                if sched["reportType"] == report_type and set(sched["marketplaceIds"]) == set(marketplace_ids):
-                    del self._schedules[sid]
-            entry: dict[str, Any] = {"reportScheduleId": schedule_id, "reportType": report_type,
-                                     "marketplaceIds": list(marketplace_ids), "period": period, "_anchor": anchor}
-            if options:
-                entry["reportOptions"] = dict(options)
-            self._schedules[schedule_id] = entry
-        return schedule_id
-
-    # -- validation helpers -------------------------------------------------------------------
-
-    @staticmethod
-    def _array(req: Request, name: str, *, max_items: int | None = None,
-               enum: tuple[str, ...] | None = None) -> list[str] | None:
-        values = req.query.array(name)
-        if values is None:
-            return None
-        values = [v.strip() for v in values if v.strip()]
-        if not values:
-            raise invalid_input(f"Invalid '{name}' provided.", f"{name} must contain at least 1 item")
-        if max_items is not None and len(values) > max_items:
-            raise invalid_input(f"Too many '{name}' provided.",
-                                f"{name} may contain at most {max_items} items, got {len(values)}")
-        if enum is not None:
-            bad = [v for v in values if v not in enum]
-            if bad:
-                raise invalid_input(f"Invalid '{name}' provided.",
-                                    f"{', '.join(bad)} is not one of {', '.join(enum)}")
-        return values
-
-    @staticmethod
-    def _json_body(req: Request) -> dict[str, Any]:
-        body = req.json_body()
-        if not isinstance(body, dict):
-            raise invalid_input("Invalid input", "the request body must be a JSON object")
-        return body
-
-    @staticmethod
-    def _body_marketplaces(body: Mapping[str, Any]) -> list[str]:
-        mps = body.get("marketplaceIds")
-        if mps is None:
-            raise invalid_input("Missing required 'marketplaceIds'.", "marketplaceIds is required")
-        if not isinstance(mps, list) or not all(isinstance(m, str) and m for m in mps):
-            raise invalid_input("Invalid 'marketplaceIds' provided.", "marketplaceIds must be a list of strings")
-        if not 1 <= len(mps) <= 25:
-            raise invalid_input("Invalid 'marketplaceIds' provided.",
-                                f"marketplaceIds must have 1 to 25 items, got {len(mps)}")
-        check_marketplaces(mps)
-        return list(dict.fromkeys(mps))
-
-    @staticmethod
-    def _body_report_type(body: Mapping[str, Any]) -> str:
-        report_type = body.get("reportType")
-        if report_type is None:
-            raise invalid_input("Missing required 'reportType'.", "reportType is required")
-        if not isinstance(report_type, str) or not _REPORT_TYPE.match(report_type):
-            raise invalid_input("Invalid 'reportType' provided.", f"{report_type!r} is not a report type")
-        return report_type
-
-    @staticmethod
-    def _body_options(body: Mapping[str, Any]) -> dict[str, str]:
-        options = body.get("reportOptions")
-        if options is None:
-            return {}
-        if not isinstance(options, dict) or not all(isinstance(v, str) for v in options.values()):
-            raise invalid_input("Invalid 'reportOptions' provided.",
-                                "reportOptions must be an object whose values are strings")
-        return dict(options)
-
     # -- reports ------------------------------------------------------------------------------
 
     def get_reports(self, req: Request) -> Response:
@@ -300,12 +163,12 @@ class ReportsService:
             if state is None or state.get("op") != "getReports":
                 raise invalid_input("Invalid 'nextToken' provided.", "the nextToken is not valid")
         else:
-            types = self._array(req, "reportTypes", max_items=10)
+            types = query_array(req, "reportTypes", max_items=10)
             if types is None:
                 raise invalid_input("Missing required 'reportTypes' or 'nextToken'.",
                                     "Either reportTypes or nextToken is required")
-            statuses = self._array(req, "processingStatuses", enum=PROCESSING_STATUSES)
-            mps = self._array(req, "marketplaceIds", max_items=10)
+            statuses = query_array(req, "processingStatuses", enum=PROCESSING_STATUSES)
+            mps = query_array(req, "marketplaceIds", max_items=10)
             size = int_param(req.query.one("pageSize"), "pageSize", 1, 100, default=10)
             since_raw, until_raw = req.query.one("createdSince"), req.query.one("createdUntil")
             since = parse_time(since_raw, "createdSince") if since_raw else now - _RETENTION
@@ -331,10 +194,10 @@ class ReportsService:
         return Response(200, body)
 
     def create_report(self, req: Request) -> Response:
-        body = self._json_body(req)
-        report_type = self._body_report_type(body)
-        mps = self._body_marketplaces(body)
-        options = self._body_options(body)
+        body = json_body(req)
+        report_type = body_report_type(body)
+        mps = body_marketplaces(body)
+        options = body_options(body)
         now = self.clock.time()
         start = _body_time(body, "dataStartTime", now)
         end = _body_time(body, "dataEndTime", now)
@@ -344,7 +207,8 @@ class ReportsService:
         if forced is not None:
             status, details = forced
         else:
-            outcome = self.data.report_outcome(report_type, mps, _utc(start), _utc(end), dict(options), _utc(now))
+            outcome = self.data.report_outcome(report_type, mps, utc_datetime(start), utc_datetime(end),
+                                               dict(options), utc_datetime(now))
             status, details = outcome.status, outcome.error_details
         if status not in ("DONE", "FATAL", "CANCELLED"):
             raise RuntimeError(f"data.report_outcome gave status {status!r}")
@@ -377,8 +241,8 @@ class ReportsService:
                 self.documents.put(doc_id, "application/json; charset=UTF-8", [payload])
             else:
                 document = self.data.report_document(
-                    report.report_type, report.marketplace_ids, _utc(report.data_start), _utc(report.data_end),
-                    dict(report.options), created=_utc(report.created))
+                    report.report_type, report.marketplace_ids, utc_datetime(report.data_start),
+                    utc_datetime(report.data_end), dict(report.options), created=utc_datetime(report.created))
                 self.documents.put(doc_id, document.content_type, self._until_closed(document.chunks()))
         except _Closing:
             return
@@ -441,51 +305,6 @@ class ReportsService:
         url = self.documents.presign(doc_id, req.base_url, content_encoding=(flag or "").lower() == "true")
         return Response(200, {"reportDocumentId": doc_id, "url": url, "compressionAlgorithm": "GZIP"})
 
-    # -- schedules ----------------------------------------------------------------------------
-
-    def get_report_schedules(self, req: Request) -> Response:
-        types = self._array(req, "reportTypes", max_items=10)
-        if types is None:
-            raise invalid_input("Missing required 'reportTypes'.", "reportTypes is required")
-        now = self.clock.time()
-        with self._lock:
-            found = [_schedule_json(s, now) for s in self._schedules.values() if s["reportType"] in types]
-        return Response(200, {"reportSchedules": found})
-
-    def create_report_schedule(self, req: Request) -> Response:
-        body = self._json_body(req)
-        report_type = self._body_report_type(body)
-        mps = self._body_marketplaces(body)
-        options = self._body_options(body)
-        period = body.get("period")
-        if period is None:
-            raise invalid_input("Missing required 'period'.", "period is required")
-        if period not in SCHEDULE_PERIODS:
-            raise invalid_input("Invalid 'period' provided.", f"period must be one of {', '.join(SCHEDULE_PERIODS)}")
-        now = self.clock.time()
-        first = body.get("nextReportCreationTime")
-        anchor = now if first is None else _string_time(first, "nextReportCreationTime")
-        schedule_id = self._add_schedule(report_type, mps, period, options, anchor)
-        return Response(201, {"reportScheduleId": schedule_id})
-
-    def _find_schedule(self, schedule_id: str) -> dict[str, Any]:
-        with self._lock:
-            schedule = self._schedules.get(schedule_id)
-        if schedule is None:
-            raise ApiError(404, "NotFound", "The report schedule could not be found.",
-                           f"No report schedule with id {schedule_id}.")
-        return schedule
-
-    def get_report_schedule(self, req: Request) -> Response:
-        schedule = self._find_schedule(req.path_params["reportScheduleId"])
-        return Response(200, _schedule_json(schedule, self.clock.time()))
-
-    def cancel_report_schedule(self, req: Request) -> Response:
-        schedule = self._find_schedule(req.path_params["reportScheduleId"])
-        with self._lock:
-            self._schedules.pop(schedule["reportScheduleId"], None)
-        return Response(200, None)
-
     # -- used by the Sandbox facade -----------------------------------------------------------
 
     def wait_ready(self, timeout: float | None = None) -> bool:
@@ -499,17 +318,11 @@ class _Closing(Exception):
     """The server is shutting down mid-generation."""
 
 
-def _string_time(value: Any, name: str) -> float:
-    if not isinstance(value, str):
-        raise invalid_input(f"Invalid '{name}' provided.", f"{name} must be an ISO 8601 date-time string")
-    return parse_time(value, name)
-
-
 def _body_time(body: Mapping[str, Any], name: str, now: float) -> float:
     value = body.get(name)
     if value is None:
         return now
-    ts = _string_time(value, name)
+    ts = string_time(value, name)
     if ts > now + 1:  # a second of slack for client/server clock granularity
         raise invalid_input(f"Invalid '{name}' provided.",
                             f"{name} must be prior to or equal to the current date and time")
