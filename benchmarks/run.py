@@ -4,7 +4,7 @@
     python benchmarks/run.py [--size small|full] [--only NAME[,NAME...]] [--json PATH]
 
 ``--size full`` is what the targets refer to; ``--size small`` finishes in under a minute and
-only checks that every scenario still runs (tests/test_benchmarks.py). Results go to
+only checks that every scenario still runs (tests/e2e/test_benchmarks.py). Results go to
 ``benchmarks/results-<size>.json`` unless ``--json`` says otherwise.
 The exit status is 0 even when targets are missed, 1 when a scenario crashed.
 """

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the browser tests/test_browser.py drives: Debian's Chromium (/usr/bin/chromium).
+# Installs the browser tests/e2e/frontends/test_browser.py drives: Debian's Chromium (/usr/bin/chromium).
 # JupyterLab and Playwright (the Python package only) come with the `test` extra; Playwright
 # drives this Chromium directly, so never `playwright install` and no chromedriver.
 # Where there is no apt-get (or no root), it says so and the browser test skips itself.

@@ -5,8 +5,10 @@
 * :func:`flatten_items` turns raw ``Item`` objects into one typed row per item
   and marketplace; :func:`expand_attributes` unpacks chosen free-form attributes.
 
-The API side (batched lookups, search, pagination, SKU pairing) is in
-:mod:`amzv_pandas._catalog.api`, which re-exports these names.
+The argument rules the API side shares (:func:`normalize_included_data`, :func:`as_list`...)
+are here too. The API side is :mod:`amzv_pandas._catalog.lookup` (batched lookups, SKU
+isolation and pairing) and :mod:`amzv_pandas._catalog.search`; :mod:`amzv_pandas._catalog.api`
+re-exports the public names.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ __all__ = [
     "expand_attributes",
 ]
 
-# From catalogItems_2022-04-01.json (searchCatalogItems); tests/test_catalog.py checks it
+# From catalogItems_2022-04-01.json (searchCatalogItems); tests/unit/catalog/test_api.py checks it
 # against the model so a model update cannot drift silently.
 #: ``includedData`` enum, in the model's order.
 INCLUDED_DATA: tuple[str, ...] = (
@@ -102,7 +104,7 @@ def catalog_columns(included_data: str | Sequence[str] = ("summaries",), *, sku:
     sku : bool, default False
         Add the ``sku`` column of SKU lookups.
     """
-    sections = _normalize_included_data(included_data)
+    sections = normalize_included_data(included_data)
     cols = dict(_ID_COLUMNS)
     if sku:
         cols["sku"] = _S
@@ -113,16 +115,18 @@ def catalog_columns(included_data: str | Sequence[str] = ("summaries",), *, sku:
 
 
 # --------------------------------------------------------------------------------------------
-# Argument normalisation (pure; every error is raised before any API call)
+# Argument normalisation (pure; every error is raised before any API call). Used by the
+# flattening below and by the API modules (lookup, search) and the df.amzv accessor.
 # --------------------------------------------------------------------------------------------
 
-def _normalize_included_data(included_data: str | Sequence[str] | None) -> tuple[str, ...]:
+def normalize_included_data(included_data: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``included_data`` as known section names in the frame's column order (None: summaries)."""
     from .._util.checks import did_you_mean, shown
 
     if included_data is None:
         included_data = ("summaries",)
     if isinstance(included_data, str):
-        items = _split_csv(included_data)
+        items = split_csv(included_data)
     elif isinstance(included_data, (bytes, bytearray, Mapping)) or not isinstance(included_data, Iterable) \
             or not all(isinstance(x, str) for x in included_data):
         msg = (f"included_data={shown(included_data)} must be a section name or a list of them; allowed values "
@@ -142,11 +146,12 @@ def _normalize_included_data(included_data: str | Sequence[str] | None) -> tuple
     return tuple(s for s in _SECTION_ORDER if s in wanted)
 
 
-def _split_csv(value: str) -> list[str]:
+def split_csv(value: str) -> list[str]:
+    """The non-empty, stripped parts of a comma-delimited string."""
     return [p.strip() for p in value.split(",") if p.strip()]
 
 
-def _as_list(value: Any, parameter: str, *, split: bool = True) -> list[str]:
+def as_list(value: Any, parameter: str, *, split: bool = True) -> list[str]:
     """A comma-delimited string (split) or any iterable of strings (kept whole), deduplicated.
 
     Missing values (None, NaN) in an iterable are dropped, whole numbers are taken as text
@@ -160,13 +165,13 @@ def _as_list(value: Any, parameter: str, *, split: bool = True) -> list[str]:
         return ConfigurationError(msg, parameter=parameter, value=value, allowed="str or list of str")
 
     if isinstance(value, str):
-        items = _split_csv(value) if split else [value.strip()]
+        items = split_csv(value) if split else [value.strip()]
     elif isinstance(value, (bytes, bytearray, Mapping)) or not isinstance(value, Iterable):
         raise refuse("is not allowed")
     else:
         items = []
         for x in value:
-            if _is_missing(x):
+            if is_missing(x):
                 continue
             if isinstance(x, numbers.Integral) and not isinstance(x, bool) and type(x).__name__ != "bool_":
                 x = str(x)
@@ -177,7 +182,8 @@ def _as_list(value: Any, parameter: str, *, split: bool = True) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _is_missing(x: Any) -> bool:
+def is_missing(x: Any) -> bool:
+    """Whether ``x`` is a missing scalar (None, NaN, NA, NaT)."""
     try:
         return bool(pd.isna(x))
     except (TypeError, ValueError):  # list-likes are not missing scalars
@@ -374,7 +380,7 @@ def flatten_items(
         ASIN lists, classification ids) are joined with ``","``; paths and
         contributors with ``" | "`` and ``"; "``. ``attributes`` stays a dict.
     """
-    sections = _normalize_included_data(included_data)
+    sections = normalize_included_data(included_data)
     columns = catalog_columns(sections)
     records: list[dict[str, Any]] = []
     for item in items:
@@ -438,7 +444,7 @@ def expand_attributes(
     if names is None:
         wanted = sorted({k for a in attrs for k in a})
     else:
-        wanted = _as_list(names, "names")
+        wanted = as_list(names, "names")
     mps = df["marketplace_id"].tolist() if "marketplace_id" in df.columns else [None] * len(df)
     out = df.copy()
     for name in wanted:

@@ -91,7 +91,8 @@ class AmzvAccessor:
             columns appended (``asin`` and ``marketplace_id`` excepted; a name
             the frame already has gets the suffix ``"_catalog"``).
         """
-        from .._catalog import api as catalog  # its pure argument rules and columns
+        from .._catalog.arguments import single_marketplace  # the catalog's own argument rules
+        from .._catalog.flatten import catalog_columns, is_missing, normalize_included_data
         from .._facade import api  # the calls: the default client, the catalog lookup
         from .._util.progress import validate_progress_bar_type
         from .._util.checks import check_bool, check_writable_dir
@@ -104,8 +105,8 @@ class AmzvAccessor:
         if not present:
             msg = f"asin_col={asin_col!r:.80} is not a column of the frame; columns are {list(map(str, df.columns))}"
             raise ConfigurationError(msg, parameter="asin_col", value=asin_col, allowed=list(map(str, df.columns)))
-        sections = catalog._normalize_included_data(included_data)
-        marketplace = catalog._single_marketplace(marketplace)
+        sections = normalize_included_data(included_data)
+        marketplace = single_marketplace(marketplace)
         if cache_ttl is not None and (not isinstance(cache_ttl, timedelta) or cache_ttl < timedelta(0)):
             msg = f"cache_ttl={cache_ttl!r:.80} is not allowed; use a datetime.timedelta >= 0 or None"
             raise ConfigurationError(msg, parameter="cache_ttl", value=cache_ttl, allowed="timedelta >= 0 or None")
@@ -116,9 +117,9 @@ class AmzvAccessor:
         # The rows fetched are written under the cache dir (also with use_cache=False): check it first.
         check_writable_dir(client.cache_dir, "cache_dir")
 
-        keys = df[asin_col].map(lambda v: None if catalog._is_missing(v) else (str(v).strip() or None))
+        keys = df[asin_col].map(lambda v: None if is_missing(v) else (str(v).strip() or None))
         wanted = list(dict.fromkeys(k for k in keys if k is not None))
-        columns = catalog.catalog_columns(sections)
+        columns = catalog_columns(sections)
         cache_key = (str(client.account_key), mp.marketplace_id, sections)
 
         with _LOCK:

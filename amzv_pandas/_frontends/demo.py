@@ -10,7 +10,7 @@ titles.
 
 from __future__ import annotations
 
-import datetime as _dt
+import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -47,8 +47,8 @@ def run(*, marketplace: str = "US", speed: float = 200.0) -> int:
             report = "GET_VENDOR_SALES_REPORT"
             rt = get_report_type(report)
             market = client.resolve_marketplace()
-            end = last_final_day(rt.publication_lag, _dt.datetime.now(ZoneInfo(market.timezone)))
-            start = end - _dt.timedelta(days=6)
+            end = last_final_day(rt.publication_lag, dt.datetime.now(ZoneInfo(market.timezone)))
+            start = end - dt.timedelta(days=6)
             _section(f"Vendor sales by ASIN, the last 7 available days ({start} to {end})")
             print(f'amzv.read_report("{report}", start="{start}", end="{end}")')
             # the sandbox runs at `speed`x, so poll more often than the 5 s default

@@ -15,8 +15,9 @@ Plus the helpers the reports module needs around them: :func:`sniff_format`,
 explanation are specs: :func:`amzv_pandas._specs.fatal.classify_fatal`).
 
 This module is the public face: the JSON parser lives in :mod:`amzv_pandas._parsers.vendor_json`,
-the flat-file parser (and the charset mapping) in :mod:`amzv_pandas._parsers.flat_file`, a stored
-document's bounded decompression and format sniffing in :mod:`amzv_pandas._parsers.document`.
+the flat-file parser (and the charset mapping) in :mod:`amzv_pandas._parsers.flat_file`, bounded
+gzip decompression in :mod:`amzv_pandas._parsers.gunzip`, the reading of a stored document (and
+format sniffing) in :mod:`amzv_pandas._parsers.document`.
 
 Performance notes: the JSON parser builds each column straight from the parsed list of
 dicts (``operator.itemgetter``), converts it with pyarrow in C and drops the parsed document
@@ -29,7 +30,8 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from amzv_pandas._parsers.document import DocumentLimits, TruncatedDocument, gunzip_bounded, sniff_format
+from amzv_pandas._parsers.document import sniff_format
+from amzv_pandas._parsers.gunzip import DocumentLimits, TruncatedDocument, gunzip_bounded
 from amzv_pandas._parsers.flat_file import charset_from_content_type, parse_flat_file
 from amzv_pandas._parsers.vendor_json import Source, list_sections, parse_vendor_json  # noqa: F401  (Source: the accepted inputs)
 from amzv_pandas.exceptions import ParseError

@@ -1,7 +1,8 @@
 """Vendor JSON report documents -> DataFrames (behind :func:`amzv_pandas._parsers.api.parse_vendor_json`).
 
 A document is a ``reportSpecification`` plus one or more row arrays ("sections"). Single-level
-sections of registered types go through pyarrow's C++ JSON reader (:func:`_read_json_arrow`);
+sections of registered types go through pyarrow's C++ JSON reader
+(:func:`amzv_pandas._parsers.vendor_arrow.read_json_arrow`);
 nested sections, unregistered types and documents pyarrow refuses fall back to ``json.loads``
 with the cyclic GC paused. The Arrow helpers it shares with the flat-file parser are in
 :mod:`amzv_pandas._parsers.arrow`.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
 import re
 from contextlib import contextmanager
 from operator import itemgetter
@@ -20,10 +20,10 @@ from typing import Any, Iterator, Mapping
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.json as pajson
 
 from amzv_pandas.exceptions import ConfigurationError, ParseError
 from amzv_pandas._parsers.arrow import NAIVE_TS, UTC_TS, Source, is_path, to_pandas  # noqa: F401  (Source: the accepted inputs)
+from amzv_pandas._parsers.vendor_arrow import columns_from_arrow, read_json_arrow
 from amzv_pandas._specs.registry import Field, Level, ReportType, Section, get_report_type
 
 # ---------------------------------------------------------------------------------------------
@@ -283,108 +283,22 @@ def _infer_section(doc: Mapping[str, Any], name: str) -> Section:
     return Section(name, (Level(name, "", tuple(fields)),))
 
 
-_ARROW_SCHEMA_KIND: Mapping[str, pa.DataType] = {
-    "str": pa.string(),
-    "int": pa.int64(),
-    "float": pa.float64(),
-    "bool": pa.bool_(),
-    "date": pa.string(),       # cast below, exactly as on the Python path
-    "datetime": pa.string(),
-    "datetime_local": pa.string(),
-    "money": pa.struct([("amount", pa.float64()), ("currencyCode", pa.string())]),
-}
-_ARROW_MAX_BLOCK = (1 << 31) - 2  # pyarrow's block size is an int32
+#: Raw errors odd documents can provoke inside a parser (and pyarrow); reported as ParseError
+#: naming the report type (ParseError itself is a ValueError: it is named too).
+RAW_PARSE_ERRORS = (pa.ArrowException, ValueError, KeyError, TypeError, IndexError, AttributeError,
+                    UnicodeError, RecursionError)
 
 
-def _read_json_arrow(source: Source, rt: ReportType, sec: Section) -> pa.Table | None:
-    """Parse the document with pyarrow's C++ JSON reader, or ``None`` to use the Python path.
-
-    A vendor document is one JSON object; read as a single block it becomes a one-row table
-    whose section column is a list of structs. No Python object is created per row, which
-    makes this ~3x faster than ``json.loads`` at a third of the memory. Anything unusual
-    (a field of an unexpected type, a huge or odd document) falls back to ``json.loads``.
-    """
-    fields = [(f.name, _ARROW_SCHEMA_KIND[f.kind]) for f in sec.levels[0].fields if f.kind in _ARROW_SCHEMA_KIND]
-    # The specification is typed too: inferred, option values like "2020-11-23T15:33:26Z" would
-    # come back as timestamps instead of the strings Amazon sent.
-    spec_type = pa.struct([
-        ("reportOptions", pa.struct([(name, pa.string()) for name in rt.option_names])),
-        ("lastUpdatedDate", pa.string()),
-        ("marketplaceIds", pa.list_(pa.string())),
-    ])
-    schema = pa.schema([(sec.levels[0].key, pa.list_(pa.struct(fields))), ("reportSpecification", spec_type)])
-    if not _starts_with_object(source):
-        # pyarrow's reader crashes the process (SIGSEGV) on a top-level null: only objects go to it.
-        return None
-    if is_path(source):
-        size = os.path.getsize(source)
-        stream: Any = os.fspath(source)
-    else:
-        size = len(source)  # type: ignore[arg-type]
-        stream = pa.BufferReader(pa.py_buffer(source))
-    if size >= _ARROW_MAX_BLOCK:
-        return None
-    try:
-        table = pajson.read_json(
-            stream,
-            read_options=pajson.ReadOptions(block_size=max(size + 1, 1 << 16), use_threads=True),
-            # "ignore", not "infer": inferring a deeply nested unknown field overflows the C stack.
-            # Only the schema's fields are read anyway.
-            parse_options=pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore",
-                                              newlines_in_values=True),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        return None
-    # The explicit schema adds the section as null when the document lacks it: the Python path
-    # then decides between "empty" and "wrong document".
-    if table.num_rows != 1 or table.column(sec.levels[0].key).null_count:
-        return None
-    rows = table.column(sec.levels[0].key).chunk(0).flatten()
-    if rows.null_count or table.column("reportSpecification").null_count:
-        return None  # a null row or specification: the Python path names what is wrong
-    return table
-
-
-def _starts_with_object(source: Source) -> bool:
-    """Whether the document's first non-blank byte (after a UTF-8 BOM) is ``{``."""
-    if is_path(source):
-        with open(source, "rb") as fh:
-            head = fh.read(4096)
-    else:
-        head = bytes(memoryview(source)[:4096])  # type: ignore[arg-type]
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
-    return head.lstrip(b" \t\r\n")[:1] == b"{"
-
-
-def _columns_from_arrow(table: pa.Table, sec: Section) -> tuple[list[str], list[pa.Array], dict, int]:
-    spec = {}
-    if "reportSpecification" in table.column_names:
-        spec = table.column("reportSpecification")[0].as_py() or {}
-    lists = table.column(sec.levels[0].key).chunk(0)
-    rows = lists.flatten()  # the struct of every entry, list nulls skipped
-    del table, lists
-    names: list[str] = []
-    arrays: list[pa.Array] = []
-    for fld in sec.levels[0].fields:
-        if fld.kind == "money":
-            money = pc.struct_field(rows, fld.name)
-            names += [f"{fld.name}_amount", f"{fld.name}_currency"]
-            arrays += [pc.struct_field(money, "amount"), pc.struct_field(money, "currencyCode")]
-            continue
-        values = pc.struct_field(rows, fld.name)
-        if fld.kind == "date":
-            values = pc.cast(values, NAIVE_TS)
-        elif fld.kind in ("datetime", "datetime_local"):
-            values = pc.cast(values, UTC_TS)
-        names.append(fld.name)
-        arrays.append(values)
-    return names, arrays, spec, len(rows)
-
-
-
-#: Raw errors odd documents can provoke inside the parser (and pyarrow); reported as ParseError.
-_RAW_ERRORS = (pa.ArrowException, KeyError, TypeError, IndexError, AttributeError, UnicodeError, ValueError)
+def as_parse_error(exc: BaseException, rt_name: str) -> ParseError:
+    """``exc`` as a ParseError whose message names the report type (``exc`` itself when it already does)."""
+    if isinstance(exc, ParseError):
+        if rt_name in str(exc):
+            return exc
+        return type(exc)(f"{rt_name} document: {exc}", line=exc.line)
+    if isinstance(exc, RecursionError):
+        return ParseError(f"{rt_name} document is nested too deeply to parse")
+    detail = (str(exc).splitlines() or [""])[0][:300]
+    return ParseError(f"{rt_name} document could not be parsed ({type(exc).__name__}: {detail})")
 
 
 def parse_vendor_json(
@@ -435,15 +349,11 @@ def parse_vendor_json(
         return _parse_vendor_json(source, rt, section)
     except ConfigurationError:
         raise
-    except ParseError as exc:
-        if rt.name in str(exc):
+    except RAW_PARSE_ERRORS as exc:
+        error = as_parse_error(exc, rt.name)
+        if error is exc:
             raise
-        raise type(exc)(f"{rt.name} document: {exc}", line=exc.line) from None
-    except RecursionError:
-        raise ParseError(f"{rt.name} document is nested too deeply to parse") from None
-    except _RAW_ERRORS as exc:
-        detail = (str(exc).splitlines() or [""])[0][:300]
-        raise ParseError(f"{rt.name} document could not be parsed ({type(exc).__name__}: {detail})") from None
+        raise error from None
 
 
 def _parse_vendor_json(source: Source | Mapping[str, Any], rt: ReportType, section: str | None) -> pd.DataFrame:
@@ -452,9 +362,9 @@ def _parse_vendor_json(source: Source | Mapping[str, Any], rt: ReportType, secti
         if not is_path(source):
             source = _read_bytes(source)
         if len(sec.levels) == 1:
-            table = _read_json_arrow(source, rt, sec)
+            table = read_json_arrow(source, rt, sec)
             if table is not None:
-                names, arrays, spec, n = _columns_from_arrow(table, sec)
+                names, arrays, spec, n = columns_from_arrow(table, sec)
                 del table
                 return _finish(names, arrays, _spec_values(rt, spec), n)
     doc = _load_json(source)

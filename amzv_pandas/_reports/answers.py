@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-import os
-from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
 
-from .._specs.clock import same_instant, utc_now
 from .._specs.registry import ReportType
+from .._util.time import same_instant, utc_now
 from ..exceptions import ConfigurationError, ParseError
 
 __all__ = ["API", "TERMINAL", "STATUSES", "REUSE_FRESH", "Stopped", "Rejected", "check_report_answer",
-           "option_equal", "options_mismatch", "close_download", "unlink", "done_reusable", "empty_frame"]
+           "option_equal", "options_mismatch", "close_download", "done_reusable", "empty_frame"]
 
 logger = logging.getLogger("amzv_pandas._reports.run")
 
@@ -109,13 +107,6 @@ def close_download(download: Any) -> None:
         download.close()
     except Exception as exc:  # closing is best effort: the worker notices the stop either way
         logger.debug("closing a download failed: %s", exc)
-
-
-def unlink(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except (FileNotFoundError, TypeError):
-        pass
 
 
 def done_reusable(created: _dt.datetime | None, final_at: _dt.datetime | None) -> bool:

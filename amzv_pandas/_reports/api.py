@@ -26,29 +26,20 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import pandas as pd
 
 from .._cache.store import CacheKey, ReportCache
-from .._specs.clock import parse_utc
 from .._specs.marketplaces import Marketplace, get_marketplace
 from .._specs.registry import get_report_type, resolve_report_type
 from .._util.checks import check_bool, check_choice, check_writable_dir
 from .._util.ids import api_path, check_id
 from .._util.progress import validate_progress_bar_type
+from .._util.time import parse_utc
 from ..exceptions import ConfigurationError, ReportNotGeneratedError
 from .answers import API, TERMINAL
 from .assemble import assemble
 from .cache_reads import cached_by_id, from_cache
 from .drive import drive
 from .listing import PROCESSING_STATUSES, list_report_schedules, list_reports
-from .plan import (
-    Window,
-    Plan,
-    check_cache_mode,
-    check_positive,
-    check_quotechar,
-    check_section,
-    make_plan,
-    resolve_marketplaces,
-    resolve_poll_interval,
-)
+from .plan import (Plan, Window, check_cache_mode, check_positive, check_quotechar, check_section, make_plan,
+                   resolve_marketplaces, resolve_poll_interval)
 from .run import Run
 from .._parsers.document import parse_document  # noqa: F401  (re-exported: part of this module's API)
 

@@ -21,11 +21,12 @@ import pandas as pd
 
 from .._cache.store import CacheEntry
 from .._parsers.document import DocumentLimits, TruncatedDocument, gunzip_bounded, parse_document, read_specification
-from .._specs.clock import utc_now
 from .._specs.registry import ReportType
+from .._util.files import unlink_quietly
 from .._util.ids import api_path, path_segment
+from .._util.time import utc_now
 from ..exceptions import DownloadStalledError, Forbidden, ParseError, TransportError
-from .answers import API, Rejected, Stopped, close_download, options_mismatch, unlink
+from .answers import API, Rejected, Stopped, close_download, options_mismatch
 from .plan import Plan, Window
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ class DocumentTransfer:
                 self._untrack(response)
                 response.close()
                 if not ok:
-                    unlink(tmp)
+                    unlink_quietly(tmp)
         msg = f"could not download report document {doc_id} after {MAX_DOWNLOAD_ATTEMPTS} attempts: {last_error}"
         raise TransportError(msg)
 
@@ -192,7 +193,7 @@ class DocumentTransfer:
                             raise Rejected(rid, problem)
                 except TruncatedDocument as exc:
                     # A body that looked complete but whose gzip stream is cut: fetch again.
-                    unlink(path)
+                    unlink_quietly(path)
                     if attempt + 1 >= MAX_DOWNLOAD_ATTEMPTS:
                         raise TransportError(f"report document {doc_id} arrived truncated "
                                              f"{MAX_DOWNLOAD_ATTEMPTS} times: {exc}") from None
@@ -201,7 +202,7 @@ class DocumentTransfer:
                 except BaseException:
                     # ParseError / DocumentTooLargeError are about the document, not the transfer:
                     # not retried.
-                    unlink(path)
+                    unlink_quietly(path)
                     raise
                 if entry is not None:
                     entry.commit_document(path, info)
@@ -210,7 +211,7 @@ class DocumentTransfer:
                     except Exception as exc:  # a frame Arrow cannot hold: the document is still cached
                         logger.warning("could not cache the parsed frame of report %s: %s", rid, exc)
                 else:
-                    unlink(path)
+                    unlink_quietly(path)
                 return frame
             raise AssertionError("unreachable")
         finally:

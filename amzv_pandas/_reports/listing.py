@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from .._specs.clock import iso_utc, utc_now
 from .._specs.marketplaces import Marketplace
 from .._specs.registry import REPORT_TYPES, resolve_report_type
 from .._specs.windows import parse_instant
 from .._util.checks import check_bool, check_int
+from .._util.time import iso_utc, utc_now
 from ..exceptions import ConfigurationError
 from .answers import API
 from .plan import MAX_LIST_FILTER, resolve_marketplaces

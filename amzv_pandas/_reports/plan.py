@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, Mapping
 from zoneinfo import ZoneInfo
 
 from .._cache.store import CacheKey
-from .._specs.clock import utc_now
 from .._specs.marketplaces import Marketplace
 from .._specs.registry import ReportType
 from .._util.checks import check_choice, check_mapping_of_str, check_number
+from .._util.time import utc_now
 from ..exceptions import ConfigurationError
 
 if TYPE_CHECKING:

@@ -23,31 +23,13 @@ import pandas as pd
 
 from .._cache.store import ReportCache, frame_variant
 from .._parsers.api import error_details
-from .._specs.clock import iso_utc, parse_utc, same_instant, utc_now
 from .._specs.fatal import classify_fatal
 from .._specs.registry import ReportType
 from .._util.ids import api_path, path_segment
-from ..exceptions import (
-    NoDataWarning,
-    NotFound,
-    ParseError,
-    RateLimited,
-    ReportCancelledError,
-    ReportError,
-    ReportFatalError,
-    ReportTimeout,
-    ServerError,
-    TransportError,
-)
-from .answers import (
-    API,
-    TERMINAL,
-    Rejected,
-    Stopped,
-    check_report_answer,
-    done_reusable,
-    empty_frame,
-)
+from .._util.time import iso_utc, parse_utc, same_instant, utc_now
+from ..exceptions import (NoDataWarning, NotFound, ParseError, RateLimited, ReportCancelledError, ReportError,
+                          ReportFatalError, ReportTimeout, ServerError, TransportError)
+from .answers import API, TERMINAL, Rejected, Stopped, check_report_answer, done_reusable, empty_frame
 from .download import DocumentTransfer
 from .plan import MAX_LIST_FILTER, Plan, Window
 

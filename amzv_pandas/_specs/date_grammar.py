@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ConfigurationError
+from .._util.time import utc_now
 
 __all__ = ["DateLike", "DateSpec", "Period", "PERIODS", "ACCEPTED_FORMS", "MAX_DAYS_BACK", "RelativeDate",
            "parse_date_spec", "parse_days_back", "resolve_today",
@@ -251,7 +252,7 @@ def resolve_today(today: DateLike | None = None, tz: object = None) -> _dt.date:
 
 def _now_utc() -> _dt.datetime:
     """The current instant (a seam so tests can fix the clock)."""
-    return _dt.datetime.now(_dt.timezone.utc)
+    return utc_now()
 
 
 def parse_date_spec(

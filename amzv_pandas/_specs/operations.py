@@ -1,7 +1,7 @@
 """The SP-API operations we know: method, path, and the default usage plan.
 
 Rates (requests per second) and bursts are the defaults printed in each
-operation's description in Amazon's models (``tests/test_operations.py``
+operation's description in Amazon's models (``tests/unit/specs/test_operations.py``
 checks this table against them). The live rate comes from the
 ``x-amzn-RateLimit-Limit`` header and replaces these at run time.
 """

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import dates as _dates
-from .clock import iso_utc, parse_utc
+from .._util.time import iso_utc, parse_utc
 from ..exceptions import ConfigurationError, NoDataWarning
 
 __all__ = ["Span", "RequestWindows", "request_windows", "parse_instant", "has_time"]

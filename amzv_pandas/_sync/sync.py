@@ -69,43 +69,8 @@ the sandbox, where polling and downloads weigh more), so a sync always uses the
 largest window the report type allows (``ReportType.window_shape``: 15 days for
 ``reportPeriod=DAY``, 7 weeks for WEEK...). A FATAL window then costs up to 15
 days of retry on the next run instead of one, which is cheap next to 5.8 hours.
-``tests/test_sync.py::test_window_measurement`` keeps these numbers honest. The command line
+``tests/unit/sync/test_sync.py::test_window_measurement`` keeps these numbers honest. The command line
 (``amzv sync``) is :func:`amzv_pandas._frontends.cli.sync_main`.
-
-Layout
-------
-Written and read by :mod:`amzv_pandas._sync.store` (partitions, state, lock,
-history); this module plans the windows and runs them::
-
-    PATH/marketplace_id=ATVPDKIKX0DER/day=2026-11-20/part-0.parquet
-    PATH/_amzv_sync/state.json       identity + the status of every day
-    PATH/_amzv_sync/history.jsonl    one record per run (start and end lines)
-    PATH/_amzv_sync/lock             pid, host, start time of the running sync
-    PATH/_amzv_sync/tmp/             temporary files, moved into place by os.replace
-
-pandas, pyarrow, DuckDB, Spark and Dask read ``PATH`` as a Hive-partitioned
-dataset: they skip ``_``-prefixed entries, and temporary files never end in
-``.parquet``. The ``day`` and ``marketplace_id`` partition columns are not
-stored in the files. Rows of a multi-day window are split into per-day
-partitions by ``startDate`` (vendor reports), else ``startTime`` or the first
-date/date-time column; a row whose day falls outside its window is kept in the
-window's nearest day, so every window owns exactly its own days' partitions.
-
-Crash safety (kill -9 at any instant)
--------------------------------------
-* There is one file per day with a fixed name, written to ``_amzv_sync/tmp``,
-  fsynced and ``os.replace``-d into place: a partition is either absent or
-  complete, and re-fetching a window replaces its files (no duplicate rows).
-* Each file's Parquet footer carries ``amzv_sync`` metadata (sync identity, day,
-  rows, ``complete``), written before the file becomes visible.
-* A day is **done** when the state records it done and, if it has rows, its
-  partition exists; or when a partition exists whose footer says complete for
-  this sync (a run killed after the files but before the state is adopted).
-* A day done with no rows (a CANCELLED report, or a window without rows for that
-  day) is recorded in the state as empty, with no partition, so it is not
-  fetched again forever.
-* ``state.json`` is written as temp + fsync + ``os.replace``; history lines are
-  appended and fsynced, and a torn last line is skipped when read.
 
 Publication lag: not fetched until final
 ----------------------------------------
@@ -136,55 +101,39 @@ import socket
 import time
 import uuid
 import warnings
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from .._specs.dates import DateLike, DateRange, iter_days, last_final_day, resolve_today
+from .._util.time import iso_utc, utc_now
+from ..exceptions import ConfigurationError, ReportCancelledError, ReportFatalError, ReportTimeout
+from .dataset import existing_partitions, read_synced, reconcile, write_window
+from .history import sync_history
+from .lock import SyncLock
 from .planning import parse_budget, plan_windows, target_units
 from .result import SyncResult
-from .store import (
-    META_DIR,
-    STATE_VERSION,
-    _append_history,
-    _checkpoint,
-    _clear_tmp,
-    _existing_partitions,
-    _history_frame,
-    _identity_key,
-    _iso,
-    _Lock,
-    _load_state,
-    _read_dataset,
-    _reconcile,
-    _save_state,
-    _utcnow,
-    _write_window,
-)
-from .._specs.dates import (
-    DateLike,
-    DateRange,
-    iter_days,
-    last_final_day,
-    resolve_today,
-)
-from ..exceptions import (
-    ConfigurationError,
-    ReportCancelledError,
-    ReportFatalError,
-    ReportTimeout,
-    SyncError,
-)
+from .store import (META_DIR, STATE_VERSION, append_history, check_identity, checkpoint, clear_tmp, identity_key,
+                    load_state, save_state)
 
 if TYPE_CHECKING:
     from .._transport.http import Transport
 
-__all__ = ["sync", "read_synced", "sync_history", "SyncResult"]  # SyncResult: from .result
+# read_synced (dataset.py), sync_history (history.py) and SyncResult (result.py) are re-exported here,
+# the module the public names have always come from.
+__all__ = ["sync", "read_synced", "sync_history", "SyncResult"]
 
 
 #: The clock of the budget (a seam: tests make windows "take" minutes without waiting).
 _monotonic: Callable[[], float] = time.monotonic
+
+#: The wall clock of a run: its start/end stamps and, without ``today=``, the "now" of the
+#: publication lag (a seam: tests fix it).
+_utcnow: Callable[[], _dt.datetime] = utc_now
+
+#: Writes a fetched window's partitions (a seam: tests record the commit order).
+_write_window = write_window
 
 #: Windows fetched at once (see "Windows in flight, commits in order"). A window spends
 #: nearly all of its time waiting - on Amazon's processing, the polls and the quota - not
@@ -195,8 +144,6 @@ _monotonic: Callable[[], float] = time.monotonic
 #: backfill, whose pace the quota (one createReport a minute after the burst) sets.
 #: Read at each call (tests set it).
 MAX_IN_FLIGHT = 4
-
-
 
 
 # --------------------------------------------------------------------------- #
@@ -222,21 +169,9 @@ def _fetch_window(report_type: str, start: _dt.date, end: _dt.date, *, marketpla
                        allow_unknown=allow_unknown, client=client)
 
 
-
 # --------------------------------------------------------------------------- #
 # sync
 # --------------------------------------------------------------------------- #
-
-
-def _check_identity(state: Mapping[str, Any], identity: Mapping[str, Any], meta: Path) -> None:
-    have = state["identity"]
-    diffs = [f"{k}: {have.get(k)!r} there, {identity[k]!r} asked"
-             for k in ("report_type", "marketplace_id", "report_options") if have.get(k) != identity[k]]
-    if diffs:
-        msg = (f"{meta.parent} holds a different sync ({'; '.join(diffs)}); use another path for this "
-               f"report, marketplace and options")
-        raise SyncError(msg)
-
 
 def sync(
     report_type: str,
@@ -336,7 +271,7 @@ def sync(
     # read_report writes its in-flight index there (even with cache=False): refuse a bad one before any call.
     check_writable_dir(client.cache_dir, "cache_dir")
     identity = {"report_type": rt.name, "marketplace_id": mp.marketplace_id, "report_options": options}
-    key = _identity_key(identity)
+    key = identity_key(identity)
     period, max_units = rt.window_shape(options)  # the registry's rule: the largest window allowed
 
     # Vendors' reporting days are the marketplace's calendar days (as Amazon's lag is counted).
@@ -360,33 +295,33 @@ def sync(
     run_id = uuid.uuid4().hex[:12]
     calls_before = collections.Counter(getattr(client, "calls", {}))
 
-    with _Lock(meta, run_id):
-        _checkpoint("lock")
-        _clear_tmp(meta)
-        state = _load_state(meta)
+    with SyncLock(meta, run_id):
+        checkpoint("lock")
+        clear_tmp(meta)
+        state = load_state(meta)
         if state is None:
             state = {"version": STATE_VERSION, "identity": identity, "identity_key": key,
-                     "account": getattr(client, "account_key", None), "created": _iso(started), "days": {}}
-            _save_state(meta, state)  # claims the path for this identity from the first run on
+                     "account": getattr(client, "account_key", None), "created": iso_utc(started), "days": {}}
+            save_state(meta, state)  # claims the path for this identity from the first run on
         else:
-            _check_identity(state, identity, meta)
+            check_identity(state, identity, meta)
         days: dict[str, dict[str, Any]] = state["days"]
 
         record: dict[str, Any] = {
-            "run_id": run_id, "event": "start", "started": _iso(started), "status": "running",
+            "run_id": run_id, "event": "start", "started": iso_utc(started), "status": "running",
             "report_type": rt.name, "marketplace_id": mp.marketplace_id, "report_options": options,
             "start": rng.start.isoformat(), "end": rng.end.isoformat(), "pid": os.getpid(),
             "host": socket.gethostname(), "budget_s": limit.total_seconds() if limit else None,
         }
-        _append_history(meta, record)
-        _checkpoint("history-start")
+        append_history(meta, record)
+        checkpoint("history-start")
 
-        parts = _existing_partitions(root, mp.marketplace_id)
-        done = _reconcile(meta, state, parts, key, {d for u in final_units for d in iter_days(*u)})
+        parts = existing_partitions(root, mp.marketplace_id)
+        done = reconcile(meta, state, parts, key, {d for u in final_units for d in iter_days(*u)})
 
         missing = [u for u in final_units if not all(d in done for d in iter_days(*u))]
         windows = plan_windows(missing, period, max_units)
-        _checkpoint("planned")
+        checkpoint("planned")
 
         tried: list[dict[str, Any]] = []
         failures: dict[_dt.date, str] = {}
@@ -438,10 +373,10 @@ def sync(
                         prev = days.get(day.isoformat(), {})
                         days[day.isoformat()] = {
                             "status": "failed", "reason": reason, "category": category,
-                            "attempts": int(prev.get("attempts", 0)) + 1, "at": _iso(_utcnow()),
+                            "attempts": int(prev.get("attempts", 0)) + 1, "at": iso_utc(_utcnow()),
                             "window": [w_start.isoformat(), w_end.isoformat()]}
                         failures[day] = reason
-                    _save_state(meta, state)
+                    save_state(meta, state)
                     tried.append(info)
                     if bar is not None:
                         bar.update(1)
@@ -453,8 +388,8 @@ def sync(
                     start_windows()
                     continue
                 start_windows()  # the next fetch runs while this window is written
-                _checkpoint("fetched")
-                fetched_at = _iso(_utcnow())
+                checkpoint("fetched")
+                fetched_at = iso_utc(_utcnow())
                 counts: dict[_dt.date, int] = {}
                 if frame is not None and len(frame):
                     footer = {"identity_key": key, "report_type": rt.name, "marketplace_id": mp.marketplace_id,
@@ -474,12 +409,12 @@ def sync(
                     if not was_done:
                         days_added += 1
                         done.add(day)
-                _save_state(meta, state)
+                save_state(meta, state)
                 rows = sum(counts.values())
                 rows_added += rows
                 info.update(status="empty" if cancelled else "done", rows=rows)
                 tried.append(info)
-                _checkpoint("window")
+                checkpoint("window")
                 if bar is not None:
                     bar.update(1)
             wait_for_in_flight = True
@@ -507,7 +442,7 @@ def sync(
                 status = "complete"
             finished = _utcnow()
             end_record = {
-                **record, "event": "end", "status": status, "finished": _iso(finished),
+                **record, "event": "end", "status": status, "finished": iso_utc(finished),
                 "duration_s": round((finished - started).total_seconds(), 3),
                 "windows_done": sum(w["status"] != "failed" for w in tried),
                 "windows_failed": sum(w["status"] == "failed" for w in tried),
@@ -519,8 +454,8 @@ def sync(
                 "message": None if stop_exc is None else f"{type(stop_exc).__name__}: {stop_exc}",
             }
             with contextlib.suppress(OSError):
-                _append_history(meta, end_record)
-            _checkpoint("history-end")
+                append_history(meta, end_record)
+            checkpoint("history-end")
 
     if isinstance(stop_exc, ReportFatalError):
         raise stop_exc
@@ -534,64 +469,3 @@ def sync(
 
 # --------------------------------------------------------------------------- #
 # Reading back
-# --------------------------------------------------------------------------- #
-
-
-def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
-                end: DateLike | None = None, *, today: DateLike | None = None) -> pd.DataFrame:
-    """Read a synced dataset back as one typed frame, oldest day first.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The directory given to :func:`sync`.
-    start, end : DateLike, optional
-        Keep only the days ``start`` → ``end`` (inclusive). Relative forms
-        (``"yesterday"``, ``"today-7"``) count from ``today``, so they name the
-        same days as in :func:`sync` and :func:`~amzv_pandas.read_report`.
-    today : DateLike, optional
-        The date "today" means (absolute forms only). Default: today in the time
-        zone of the dataset's marketplace (recorded in its sync state), as
-        :func:`sync` counts days; UTC today only for a directory without a state.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The report's columns and dtypes as :func:`~amzv_pandas.read_report`
-        returns them (no row when no synced day falls in the range);
-        ``df.attrs["amzv"]`` describes the sync.
-
-    Raises
-    ------
-    SyncError
-        ``path`` was never synced (it does not exist, or holds neither a sync state nor
-        day partitions), as :func:`sync_history` does.
-    CachePathError
-        ``path`` is a file, unreadable, or has a NUL or over-long component.
-    """
-    from .._util.checks import check_readable_dir
-
-    return _read_dataset(check_readable_dir(path, "path"), start, end, today)
-
-
-def sync_history(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """The run history of a synced dataset, like the connector's history tab: one row per run.
-
-    Columns: ``run_id``, ``started``, ``finished``, ``duration``, ``status`` (``"complete"``,
-    ``"partial"``, ``"failed"``, ``"options_error"``, ``"error"``, ``"interrupted"``,
-    ``"running"``, or ``"killed"`` for a run that never wrote its end record), ``windows_done``,
-    ``windows_failed``, ``days_added``, ``days_remaining``, ``rows_added``, ``calls`` (total
-    API calls), ``failures`` (list of ``{start, end, category, reason}`` with Amazon's
-    messages), ``message`` (the error that stopped the run), plus the run's parameters.
-
-    Raises
-    ------
-    SyncError
-        ``path`` was never synced (no ``_amzv_sync`` folder), as :func:`read_synced` does:
-        a mistyped path must not look like a dataset without runs.
-    CachePathError
-        ``path`` is a file, unreadable, or has a NUL or over-long component.
-    """
-    from .._util.checks import check_readable_dir
-
-    return _history_frame(check_readable_dir(path, "path"))

@@ -2,7 +2,8 @@
 
 Every call to Amazon goes through :meth:`Transport.request` (SP-API operations)
 or :meth:`Transport.download` (presigned report documents). Both apply timeouts,
-per-operation pacing, retries with backoff, and turn error responses into the
+per-operation pacing, retries with backoff (the retry loop is
+:class:`~amzv_pandas._transport.sending.Sender`'s), and turn error responses into the
 exceptions of :mod:`amzv_pandas.exceptions`. The transport knows nothing of reports
 or the catalog: the public ``amzv.Client`` (:mod:`amzv_pandas._facade.client`) adds
 the verbs on top of it.
@@ -10,29 +11,26 @@ the verbs on top of it.
 
 from __future__ import annotations
 
-import collections
 import logging
 import os
-import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 from urllib.parse import urljoin
 
 from ..exceptions import (
     AuthError,
     ConfigurationError,
     SPAPIError,
-    TransportError,
     error_for_status,
 )
 from .._specs.marketplaces import Marketplace
 from .._specs.operations import match_operation
-from .._util.redact import install_log_redaction, redact_errors, redact_location, redact_url
+from .._util.redact import install_log_redaction, redact_errors, redact_location
 from .download import Download
 from .lwa import Credentials, TokenManager
-from .ratelimit import Backoff, RateLimiter
 from .responses import encode_params, error_list, parse_object, read_bounded, token_expired
+from .sending import Sender
 from .settings import (
     check_int,
     check_keywords,
@@ -52,7 +50,6 @@ __all__ = ["Transport", "Download"]
 
 logger = logging.getLogger(__name__)
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_TIMEOUT = (10.0, 120.0)
 #: Largest SP-API or LWA answer read (bytes, after Content-Encoding): Amazon's are kilobytes.
@@ -70,7 +67,7 @@ MAX_TOKEN_REFRESHES = 3
 _NO_AUTH_HEADERS = {"x-amz-access-token": None, "Authorization": None}
 
 
-class Transport:
+class Transport(Sender):
     """A connection to the Selling Partner API for one account (HTTP only; ``amzv.Client`` adds the verbs).
 
     Parameters
@@ -154,9 +151,10 @@ class Transport:
     ) -> None:
         # Every keyword is checked before anything is read or built, so a bad one never
         # surfaces later as a silent default or a raw error from a library.
-        check_keywords(credentials=credentials, profile=profile, marketplace=marketplace, region=region,
-                        endpoint=endpoint, token_url=token_url, sandbox=sandbox, cache_dir=cache_dir,
-                        session=session, user_agent=user_agent)
+        # The keywords the settings are resolved from (argument -> environment -> profile).
+        where: dict[str, Any] = dict(credentials=credentials, profile=profile, marketplace=marketplace,
+                                     region=region, endpoint=endpoint, token_url=token_url, sandbox=sandbox)
+        check_keywords(**where, cache_dir=cache_dir, session=session, user_agent=user_agent)
         self.max_retries = check_int("max_retries", max_retries, minimum=0)
         self.timeout = self._check_timeout(timeout)
         backoff_factor = check_number("backoff_factor", backoff_factor, positive=False)
@@ -166,8 +164,7 @@ class Transport:
         self.download_rate_window = check_number("download_rate_window", download_rate_window)
         self.document_limits = document_limits(max_document_bytes, max_compression_ratio)
 
-        settings = resolve_settings(credentials=credentials, profile=profile, marketplace=marketplace,
-                                    region=region, endpoint=endpoint, token_url=token_url, sandbox=sandbox)
+        settings = resolve_settings(**where)
         self.settings = settings
         self.profile = settings.profile
         self.credentials: Credentials = settings.credentials
@@ -178,18 +175,10 @@ class Transport:
         self.token_url = settings.token_url
         self._cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else None
 
-        import requests
-
         install_log_redaction()
-        self._own_session = session is None
-        self.session = session if session is not None else requests.Session()
-        self.user_agent = user_agent or default_user_agent()
-        self.limiter = RateLimiter()
-        self.backoff = Backoff(base=backoff_factor)
-        self._sleep: Callable[[float], None] = time.sleep
+        super().__init__(session=session, user_agent=user_agent or default_user_agent(),
+                         backoff_factor=backoff_factor)
         self.tokens = TokenManager(self.credentials, self.token_url, self._post_token)
-        self.calls: collections.Counter[str] = collections.Counter()
-        self._calls_lock = threading.Lock()
         self._closed = False
 
     # -- construction helpers -------------------------------------------------
@@ -237,99 +226,6 @@ class Transport:
     def resolve_marketplace(self, marketplace: str | Marketplace | None = None) -> Marketplace:
         """The marketplace to use: the argument, else the client's default."""
         return resolve_marketplace(marketplace, default=self.marketplace, region=self.region)
-
-    # -- sending --------------------------------------------------------------
-    def _count(self, operation: str) -> None:
-        with self._calls_lock:
-            self.calls[operation] += 1
-
-    def _send(
-        self,
-        method: str,
-        url: str,
-        operation: str,
-        *,
-        headers: Mapping[str, str | None] | None = None,
-        auth: Callable[[], Mapping[str, str]] | None = None,
-        stream: bool = False,
-        read_body: bool = False,
-        timeout: tuple[float, float] | None = None,
-        pace: bool = False,
-        retries: int | None = None,
-        **kwargs: Any,
-    ) -> "requests.Response":
-        """Send with retries on connection errors and retryable statuses.
-
-        With ``pace``, every attempt first waits for the operation's bucket, and
-        each response's ``x-amzn-RateLimit-Limit`` updates it. ``auth`` is called
-        per attempt *after* that wait, so the headers it returns (the access token)
-        are fresh when sent, however long the wait. With ``read_body`` the final
-        response's body is read (at most ``max_response_bytes``) before returning,
-        and a connection broken while reading it is retried like any other.
-        Redirects are never followed. Returns the final response, which may be an
-        error for the caller to map.
-        """
-        import requests
-
-        base_headers: dict[str, str | None] = {"User-Agent": self.user_agent}
-        if headers:
-            base_headers.update(headers)
-        max_retries = self.max_retries if retries is None else retries
-        attempt = 0
-        while True:
-            if pace:
-                self.limiter.acquire(operation)
-            all_headers = dict(base_headers)
-            if auth is not None:
-                all_headers.update(auth())
-            response = None
-            try:
-                self._count(operation)
-                response = self.session.request(method, url, headers=all_headers, stream=stream or read_body,
-                                                timeout=timeout or self.timeout, allow_redirects=False, **kwargs)
-                retry = response.status_code in RETRY_STATUSES and attempt < max_retries
-                if read_body and not retry:
-                    read_bounded(response, self.max_response_bytes, operation)
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError) as exc:
-                if response is not None:
-                    response.close()
-                if attempt >= max_retries:
-                    kind = "timed out" if isinstance(exc, requests.Timeout) else "failed"
-                    msg = (f"{operation}: {method} {redact_url(url)} {kind} after {attempt + 1} attempt(s): "
-                           f"{type(exc).__name__}")
-                    raise TransportError(msg) from None
-                delay = self.backoff.delay(attempt)
-                logger.debug("%s: %s, retry %d/%d in %.2fs", operation, type(exc).__name__,
-                             attempt + 1, max_retries, delay)
-                self._sleep(delay)
-                attempt += 1
-                continue
-            except requests.RequestException as exc:  # a bad URL or header: retrying cannot help
-                if response is not None:
-                    response.close()
-                raise TransportError(f"{operation}: {method} {redact_url(url.split('?', 1)[0])} could not be "
-                                     f"sent: {type(exc).__name__}") from None
-            if pace:
-                self.limiter.update(operation, response.headers.get("x-amzn-RateLimit-Limit"))
-                if response.status_code == 429:
-                    # Amazon's bucket is empty: ours now is too, so the next acquire()
-                    # waits a full interval, whoever makes the next call.
-                    self.limiter.throttled(operation)
-            if retry:
-                if response.status_code == 429 and pace:
-                    # Back off beyond the bucket's interval only on repeated 429s.
-                    delay = self.backoff.delay(attempt - 1) if attempt else 0.0
-                else:
-                    delay = self.backoff.delay(attempt)
-                logger.debug("%s: HTTP %d, retry %d/%d in %.2fs", operation, response.status_code,
-                             attempt + 1, max_retries, delay)
-                response.close()
-                if delay:
-                    self._sleep(delay)
-                attempt += 1
-                continue
-            return response
 
     def _known_secrets(self) -> list[str]:
         """Every secret this client holds (credentials, current and recent access tokens)."""

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "unlink_quietly"]
 
 
 @contextlib.contextmanager
@@ -67,3 +67,11 @@ def atomic_write(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def unlink_quietly(path: str | os.PathLike[str] | None) -> None:
+    """Remove ``path`` if it is there (``None`` and a missing file are no-ops)."""
+    if path is None:
+        return
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)

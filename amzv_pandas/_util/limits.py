@@ -24,7 +24,7 @@ class DocumentLimits:
         Largest decompressed (or plain) document accepted.
     max_ratio : float, default 1000
         Largest expanded/compressed size ratio accepted (checked once
-        :data:`amzv_pandas._parsers.document.RATIO_FLOOR_BYTES` have come out);
+        :data:`amzv_pandas._parsers.gunzip.RATIO_FLOOR_BYTES` have come out);
         ``math.inf`` disables the rule.
 
     Raises

@@ -1,4 +1,5 @@
-"""Sandbox servers (one per test module) and a tiny SP-API caller built on plain requests."""
+"""Sandbox servers (one per test module, from ``make_sandbox`` in tests/conftest.py) and a tiny
+SP-API caller built on plain requests."""
 
 from __future__ import annotations
 
@@ -56,17 +57,15 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def sb() -> Iterator[sandbox.Sandbox]:
+def sb(make_sandbox: Any) -> sandbox.Sandbox:
     """A fast sandbox: reports finish in 6 ms, roomy rate limits."""
-    with sandbox.serve(speed=1000, rate_limits=ROOMY_LIMITS) as server:
-        yield server
+    return make_sandbox(speed=1000, rate_limits=ROOMY_LIMITS)
 
 
 @pytest.fixture(scope="module")
-def slow_sb() -> Iterator[sandbox.Sandbox]:
+def slow_sb(make_sandbox: Any) -> sandbox.Sandbox:
     """Real-time sandbox with the models' own rate limits (one override); reports take a minute."""
-    with sandbox.serve(speed=1.0, processing_seconds=60, rate_limits={"getReportSchedule": (0.1, 2)}) as server:
-        yield server
+    return make_sandbox(speed=1.0, processing_seconds=60, rate_limits={"getReportSchedule": (0.1, 2)})
 
 
 @pytest.fixture

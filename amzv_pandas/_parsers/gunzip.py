@@ -1,0 +1,258 @@
+"""Bounded gzip decompression of report documents.
+
+A few MB of gzip can expand to many GiB, so the expanded size and the compression ratio are
+checked as the bytes come out (:func:`check_expansion`, against a :class:`DocumentLimits`) and a
+:class:`~amzv_pandas.exceptions.DocumentTooLargeError` is raised instead of exhausting memory.
+A gzip stream that is cut or corrupt raises :class:`TruncatedDocument`, on which the report
+layer downloads the document again. :class:`GunzipStream` streams a stored file (the parsers
+read it like any binary file); :func:`gunzip_bounded` expands a small document held in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from typing import Any
+
+from ..exceptions import DocumentTooLargeError
+from .._util.limits import DocumentLimits
+
+__all__ = [
+    "CHUNK",
+    "RATIO_FLOOR_BYTES",
+    "RAISE_HINT",
+    "DocumentLimits",
+    "GunzipStream",
+    "TruncatedDocument",
+    "check_expansion",
+    "gunzip_bounded",
+]
+
+GZIP_MAGIC = b"\x1f\x8b"
+#: Compressed bytes read per step.
+CHUNK = 1 << 20
+#: The ratio rule applies once this much has come out: the first blocks of a legitimate,
+#: very regular document can compress far better than the document as a whole.
+RATIO_FLOOR_BYTES = 16 << 20
+#: How a user raises the limits (kept in one place for the messages).
+RAISE_HINT = ("if the document is genuine, raise the limit: "
+              "amzv.Client(max_document_bytes=..., max_compression_ratio=...)")
+
+
+class TruncatedDocument(Exception):
+    """The body is incomplete or its gzip stream is cut/corrupt (private: the report layer downloads again)."""
+
+
+def check_expansion(what: str, expanded: int, compressed: int, limits: DocumentLimits) -> None:
+    """Raise :class:`DocumentTooLargeError` when ``expanded`` bytes from ``compressed`` pass ``limits``.
+
+    The size rule always applies; the ratio rule once :data:`RATIO_FLOOR_BYTES` have come out.
+    """
+    if expanded > limits.max_expanded_bytes:
+        msg = (f"{what} expands beyond {limits.max_expanded_bytes:,} bytes (reached {expanded:,} bytes from "
+               f"{compressed:,} compressed bytes, max_expanded_bytes={limits.max_expanded_bytes:,}); {RAISE_HINT}")
+        raise DocumentTooLargeError(msg)
+    if expanded > RATIO_FLOOR_BYTES and expanded > limits.max_ratio * max(compressed, 1):
+        msg = (f"{what} expands more than {limits.max_ratio:g}:1 (reached {expanded:,} bytes from {compressed:,} "
+               f"compressed bytes, max_ratio={limits.max_ratio:g}); it looks like a decompression bomb; {RAISE_HINT}")
+        raise DocumentTooLargeError(msg)
+
+
+class GunzipStream:
+    """A read-only binary stream of a gzip file's expanded bytes, bounded by ``limits``.
+
+    Concatenated gzip members are read in turn. ``seek(0)`` starts over (the flat-file parser
+    re-reads a document to locate an error). Raises :class:`DocumentTooLargeError` past the
+    limits and :class:`TruncatedDocument` on a cut or corrupt stream; the first such error is
+    kept in ``error`` because pyarrow may wrap exceptions raised inside ``read``.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], limits: DocumentLimits, what: str) -> None:
+        self._path = os.fspath(path)
+        self._limits = limits
+        self._what = what
+        self._fh: Any = None
+        self.error: BaseException | None = None
+        self.closed = False
+        self._start()
+
+    def _start(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+        self._fh = open(self._path, "rb")
+        self._d = zlib.decompressobj(31)
+        self._in = b""       # compressed bytes read but not yet given to the decompressor
+        self._read_total = 0
+        self._done = False
+        self._file_done = False
+        self.expanded = 0
+
+    # -- the io protocol pyarrow's PythonFile uses ---------------------------------------------
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self.expanded
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 1 and offset == 0:
+            return self.expanded
+        if whence == 0 and offset == 0:
+            self.closed = False
+            self.error = None
+            self._start()
+            return 0
+        raise OSError("a gzip document can only be rewound to its start")
+
+    def close(self) -> None:
+        self.closed = True
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> "GunzipStream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            parts = []
+            while True:
+                block = self.read(CHUNK)
+                if not block:
+                    return b"".join(parts)
+                parts.append(block)
+        if size == 0:
+            return b""
+        try:
+            return self._read(size)
+        except (DocumentTooLargeError, TruncatedDocument) as exc:
+            self.error = exc
+            raise
+
+    def read_at_most(self, size: int, *, stop_at_cut: bool = False) -> bytes:
+        """Up to ``size`` expanded bytes (fewer only at the end of the document).
+
+        With ``stop_at_cut`` a cut or corrupt stream ends the read instead of raising
+        :class:`TruncatedDocument`: what came out before the cut is returned.
+        """
+        parts, got = [], 0
+        while got < size:
+            try:
+                block = self.read(min(CHUNK, size - got))
+            except TruncatedDocument:
+                if not stop_at_cut:
+                    raise
+                break
+            if not block:
+                break
+            parts.append(block)
+            got += len(block)
+        return b"".join(parts)
+
+    # -- decompression ----------------------------------------------------------------------
+
+    @property
+    def consumed(self) -> int:
+        """Compressed bytes fed to the decompressor so far."""
+        return self._read_total - len(self._in)
+
+    def _fill(self) -> bytes:
+        if self._fh is None:
+            raise ValueError("read from a closed document stream")
+        block = self._fh.read(CHUNK)
+        self._read_total += len(block)
+        return block
+
+    def _read(self, size: int) -> bytes:
+        while not self._done:
+            if self._d.eof:
+                # Another gzip member may follow; zero padding after the last one is allowed.
+                rest = self._d.unused_data
+                self._in = b""
+                self._d = zlib.decompressobj(31)
+                while True:
+                    rest = rest.lstrip(b"\0")
+                    if len(rest) >= 2:
+                        break
+                    more = self._fill()
+                    if not more:
+                        break
+                    rest += more
+                if not rest:
+                    self._done = True
+                    break
+                if not rest.startswith(GZIP_MAGIC):
+                    raise TruncatedDocument("corrupt gzip stream (data after the end of the gzip stream)")
+                self._in = rest
+                continue
+            if not self._in and not self._file_done:
+                self._in = self._fill()
+                self._file_done = not self._in
+            try:
+                # Called with no input too: zlib may still hold output of the last input.
+                out = self._d.decompress(self._in, size)
+            except zlib.error as exc:
+                raise TruncatedDocument(f"corrupt gzip stream ({exc})") from None
+            # At the end of a member zlib may leave a stale unconsumed_tail: unused_data holds the rest.
+            self._in = b"" if self._d.eof else self._d.unconsumed_tail
+            if out:
+                self._account(len(out))
+                return out
+            if not self._d.eof and self._file_done and not self._in:
+                raise TruncatedDocument("the gzip stream ends before its end marker")
+        return b""
+
+    def _account(self, n: int) -> None:
+        self.expanded += n
+        check_expansion(self._what, self.expanded, self.consumed, self._limits)
+
+
+def gunzip_bounded(data: bytes, limits: DocumentLimits | None = None, *, what: str = "the document") -> bytes:
+    """Decompress a whole gzip document held in memory, within ``limits``.
+
+    Meant for small documents (error documents); large ones are streamed by
+    :func:`parse_document`.
+
+    Raises
+    ------
+    DocumentTooLargeError
+        The expanded size or the ratio passes the limit (checked as it decompresses).
+    TruncatedDocument
+        The gzip stream is cut or corrupt.
+    """
+    limits = limits or DocumentLimits()
+    view = memoryview(data)
+    out = bytearray()
+    pos = 0
+    while True:
+        d = zlib.decompressobj(31)
+        chunk = view[pos:]
+        while True:
+            try:
+                block = d.decompress(chunk, CHUNK)
+            except zlib.error as exc:
+                raise TruncatedDocument(f"corrupt gzip stream ({exc})") from None
+            out += block
+            consumed = len(view) - len(d.unused_data if d.eof else d.unconsumed_tail)
+            check_expansion(what, len(out), consumed, limits)
+            if d.eof:
+                break
+            chunk = d.unconsumed_tail
+            if not chunk and not block:
+                raise TruncatedDocument("the gzip stream ends before its end marker")
+        rest = d.unused_data.lstrip(b"\0")  # zero padding after the last member is allowed
+        if not rest:
+            return bytes(out)
+        if not rest.startswith(GZIP_MAGIC):
+            raise TruncatedDocument("corrupt gzip stream (data after the end of the gzip stream)")
+        pos = len(view) - len(rest)

@@ -1,0 +1,134 @@
+"""The sync lock (``_amzv_sync/lock``): one sync per dataset, a dead holder's lock taken over."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from .._util.time import iso_utc, utc_now
+from ..exceptions import SyncError
+from .store import LOCK_FILE, fsync_dir, fsync_file
+
+__all__ = ["SyncLock", "pid_alive", "EMPTY_LOCK_GRACE"]
+
+# The lock's take-over warning keeps the logger name it always had.
+logger = logging.getLogger("amzv_pandas._sync.store")
+
+#: An empty lock file older than this was left by a process killed while creating it.
+EMPTY_LOCK_GRACE = 5.0
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    # A zombie (killed, not yet reaped) is dead for our purpose.
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
+class SyncLock:
+    """``_amzv_sync/lock``: created with O_CREAT|O_EXCL, holds pid, host, start time and run id.
+
+    A lock whose pid is dead on this host is stale and taken over; the take-over
+    itself is serialised by a second O_EXCL file so two runs cannot both win.
+    """
+
+    def __init__(self, meta: Path, run_id: str) -> None:
+        self.path = meta / LOCK_FILE
+        self.takeover = meta / (LOCK_FILE + ".takeover")
+        self.info = {"pid": os.getpid(), "host": socket.gethostname(), "started": iso_utc(utc_now()),
+                     "run_id": run_id}
+        self.held = False
+
+    def _read(self) -> dict[str, Any] | None:
+        try:
+            text = self.path.read_text()
+            data = json.loads(text)
+            return data if isinstance(data, dict) else None
+        except (OSError, ValueError):
+            return None
+
+    def _stale(self, holder: dict[str, Any] | None) -> bool:
+        if holder is None:  # empty/torn: killed between create and write, or being written right now
+            try:
+                return time.time() - self.path.stat().st_mtime > EMPTY_LOCK_GRACE
+            except FileNotFoundError:
+                return True
+        if holder.get("host") != self.info["host"]:
+            return False  # cannot see another machine's processes
+        try:
+            return not pid_alive(int(holder["pid"]))
+        except (KeyError, TypeError, ValueError):
+            return False
+
+    def _take_over(self, holder: dict[str, Any] | None) -> bool:
+        try:
+            fd = os.open(self.takeover, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            with contextlib.suppress(OSError):
+                if time.time() - self.takeover.stat().st_mtime > 30:
+                    os.unlink(self.takeover)  # left by a process killed mid take-over
+            return False
+        os.close(fd)
+        try:
+            if self._read() != holder:  # someone else replaced it meanwhile
+                return False
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+            logger.warning("took over the stale sync lock of %s", holder)
+            return True
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(self.takeover)
+
+    def acquire(self) -> None:
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = self._read()
+                if self._stale(holder) and self._take_over(holder):
+                    continue
+                raise SyncError(self._refusal(holder)) from None
+            with os.fdopen(fd, "w") as fh:
+                json.dump(self.info, fh)
+                fh.flush()
+                fsync_file(fh)
+            fsync_dir(self.path.parent)
+            self.held = True
+            return
+        raise SyncError(self._refusal(self._read()))
+
+    def _refusal(self, holder: dict[str, Any] | None) -> str:
+        who = (f"pid {holder.get('pid')} on host {holder.get('host')!r}, started {holder.get('started')}"
+               if holder else "a process that is creating the lock right now")
+        return (f"another sync is running on {self.path.parent.parent} ({who}); refusing to run "
+                f"concurrently. If that run is known to be dead, delete {self.path}")
+
+    def release(self) -> None:
+        if self.held and (self._read() or {}).get("run_id") == self.info["run_id"]:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+        self.held = False
+
+    def __enter__(self) -> "SyncLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

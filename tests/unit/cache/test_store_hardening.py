@@ -1,0 +1,255 @@
+"""The cache never serves a silently different frame, survives damaged sidecars and indexes,
+cleans up after killed downloads, and serializes processes per report (issue 10 points 2 and 9).
+
+The same damage met by read_report on the sandbox: tests/e2e/reports/test_cache_reads.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+import warnings
+
+import pandas as pd
+import pytest
+
+from amzv_pandas._cache.store import CacheKey, InflightIndex, ReportCache
+from amzv_pandas.exceptions import ReportTimeout, StaleCacheWarning
+
+SALES = "GET_VENDOR_SALES_REPORT"
+
+
+def _key(**kw):
+    base = dict(region="NA", account="profile-test", report_type=SALES, marketplace_ids=["ATVPDKIKX0DER"],
+                start="2024-01-01", end="2024-01-07", options={"reportPeriod": "DAY"})
+    base.update(kw)
+    return CacheKey.make(**base)
+
+
+def _store(entry, payload: bytes = b'{"a": 1}'):
+    fh, tmp = entry.temp_document()
+    data = gzip.compress(payload)
+    with fh:
+        fh.write(data)
+    entry.commit_document(tmp, {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data),
+                                "report_id": "R1", "document_id": "D1", "compression": "gzip"})
+
+
+def _frame(n: int = 300) -> pd.DataFrame:
+    return pd.DataFrame({
+        "startDate": pd.to_datetime(["2024-01-01"] * n).as_unit("us"),
+        "endDate": pd.to_datetime(["2024-01-07"] * n).as_unit("us"),
+        "asin": pd.array([f"B{i:09d}" for i in range(n)], dtype="str"),
+        "orderedUnits": pd.array([i if i % 7 else None for i in range(n)], dtype="Int64"),
+        "orderedRevenue_amount": pd.array([i * 1.5 for i in range(n)], dtype="Float64"),
+    })
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ReportCache(tmp_path / "reports")
+
+
+# --------------------------------------------------------------------------------------------
+# point 2: frames verified by digest
+
+
+def test_every_bit_flip_in_a_frame_file_is_caught(store):
+    entry = store.entry(_key())
+    _store(entry)
+    original = _frame()
+    entry.write_frame("v1", original)
+    path = entry.frame_path("v1")
+    raw = path.read_bytes()
+    meta_before = entry.meta_path.read_bytes()
+    rebuilt = 0
+    for i, pos in enumerate(range(0, len(raw), 97)):  # deterministic: every 97th byte, a different bit each time
+        flipped = bytearray(raw)
+        flipped[pos] ^= 1 << (i % 8)
+        path.write_bytes(bytes(flipped))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = store.entry(_key()).read_frame("v1")
+        if got is None:
+            rebuilt += 1
+            assert any(issubclass(w.category, StaleCacheWarning) for w in caught)
+            assert not path.exists()
+        else:  # only an identical frame may be served: names, dtypes and values
+            assert list(got.columns) == list(original.columns)
+            assert got.dtypes.tolist() == original.dtypes.tolist()
+            pd.testing.assert_frame_equal(got, original, check_exact=True)
+        assert entry.meta_path.read_bytes() == meta_before
+    assert rebuilt == len(range(0, len(raw), 97))  # the digest catches every flip, footer included
+    path.write_bytes(raw)
+    pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), original)
+
+
+def test_frame_without_recorded_digest_is_rebuilt_not_trusted(store):
+    # The previous version recorded only the size: such a frame is treated as missing.
+    entry = store.entry(_key())
+    _store(entry)
+    entry.write_frame("v1", _frame())
+    meta = json.loads(entry.meta_path.read_text())
+    del meta["frames"]["v1"]["blake2b"]
+    meta.pop("meta_digest")  # an old sidecar has no digest of its own either
+    entry.meta_path.write_text(json.dumps(meta))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an upgrade is not a corruption: no warning
+        assert store.entry(_key()).read_frame("v1") is None
+    assert not entry.frame_path("v1").exists()
+    again = store.entry(_key())
+    again.write_frame("v1", _frame())
+    assert isinstance(json.loads(again.meta_path.read_text())["frames"]["v1"]["blake2b"], str)
+    pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), _frame())
+
+
+# --------------------------------------------------------------------------------------------
+# point 2: corrupt sidecars discard the entry
+
+
+_BAD_SIDECARS = {
+    "not json": "{not json",
+    "null": "null",
+    "list": "[]",
+    "number": "42",
+    "string": '"meta"',
+    "frames list": lambda m: {**m, "frames": []},
+    "frame str": lambda m: {**m, "frames": {"v1": "x"}},
+    "size str": lambda m: {**m, "size": str(m["size"])},
+    "key list": lambda m: {**m, "key": []},
+    "compression flipped": lambda m: {**m, "compression": "gzjp"},
+    # Valid JSON of the right shape, one character changed: only the sidecar's own digest tells.
+    "document id flipped": lambda m: {**m, "document_id": m["document_id"][:-1] + "X"},
+}
+
+
+@pytest.mark.parametrize("damage", list(_BAD_SIDECARS))
+def test_corrupt_sidecar_discards_the_entry(store, damage):
+    entry = store.entry(_key())
+    _store(entry)
+    entry.write_frame("v1", _frame())
+    bad = _BAD_SIDECARS[damage]
+    if callable(bad):
+        bad = json.dumps(bad(json.loads(entry.meta_path.read_text())))
+    entry.meta_path.write_text(bad)
+    assert list(store.entries()) == []  # listing skips it, never raises
+    assert len(store.info()) == 0
+    fresh = store.entry(_key())
+    with pytest.warns(StaleCacheWarning, match="sidecar"):
+        assert not fresh.exists()
+    assert not entry.path.exists()  # discarded: the next read downloads it again
+    _store(store.entry(_key()))
+    assert store.entry(_key()).exists()
+
+
+# --------------------------------------------------------------------------------------------
+# in-flight index of any shape
+
+
+_BAD_INDEXES = ["", "{", "null", "[]", "42", '{"reports": []}', '{"reports": null}', '{"reports": {"%s": 5}}',
+                '{"reports": {"%s": []}}', '{"reports": {"%s": {"report_id": 5}}}',
+                '{"reports": {"%s": {"report_id": "R9", "created_at": 12}}}',
+                '{"reports": {"%s": {"report_id": "R9", "status": ["DONE"]}}}',
+                '{"reports": {"%s": {"status": "DONE"}}}']
+
+
+@pytest.mark.parametrize("content", _BAD_INDEXES)
+def test_inflight_index_survives_corrupt_json_of_any_shape(tmp_path, content):
+    key = _key()
+    path = tmp_path / "inflight.json"
+    path.write_text(content.replace("%s", key.digest))
+    index = InflightIndex(path)
+    assert index.get(key) is None
+    assert all(isinstance(r, dict) and isinstance(r["report_id"], str) for r in index.all().values())
+    index.put(key, "R1")
+    index.put(_key(start="2024-02-01"), "R2", status="DONE")
+    assert index.get(key)["report_id"] == "R1"
+    index.remove(key, "R1")
+    assert index.get(key) is None and index.get(_key(start="2024-02-01"))["status"] == "DONE"
+
+
+def test_naive_created_at_does_not_break_the_index(tmp_path):
+    key = _key()
+    path = tmp_path / "inflight.json"
+    path.write_text(json.dumps({"reports": {key.digest: {"report_id": "R1", "created_at": "2030-01-01T00:00:00"}}}))
+    index = InflightIndex(path)
+    assert index.get(key)["report_id"] == "R1"
+    index.put(_key(start="2024-02-01"), "R2")
+    assert set(r["report_id"] for r in index.all().values()) == {"R1", "R2"}
+
+
+# --------------------------------------------------------------------------------------------
+# point 9: stale partial downloads and the per-report lock
+
+
+def test_stale_partial_downloads_are_removed_on_the_next_write(store):
+    entry = store.entry(_key())
+    entry.path.mkdir(parents=True)
+    old = [entry.path / ".download-killed.gz", entry.path / ".expand-killed.json", entry.path / ".tmp-x.tmp"]
+    for p in old:
+        p.write_bytes(b"partial")
+        os.utime(p, (time.time() - 3600, time.time() - 3600))
+    active = entry.path / ".download-active.gz"  # another process's download in progress
+    active.write_bytes(b"fresh")
+    fh, tmp = entry.temp_document()
+    fh.close()
+    assert not any(p.exists() for p in old)
+    assert active.exists() and tmp.exists()
+
+
+def _hold(root: str, log: str, tag: str, seconds: float) -> None:
+    cache = ReportCache(root)
+    with cache.lock(_key()):
+        with open(log, "a") as fh:
+            fh.write(f"start {tag}\n")
+        time.sleep(seconds)
+        with open(log, "a") as fh:
+            fh.write(f"end {tag}\n")
+
+
+def test_lock_serializes_processes(tmp_path):
+    root, log = str(tmp_path / "reports"), str(tmp_path / "log.txt")
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_hold, args=(root, log, tag, 0.4)) for tag in ("a", "b", "c")]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(30)
+        assert p.exitcode == 0
+    lines = open(log).read().split()
+    events = [" ".join(lines[i:i + 2]) for i in range(0, len(lines), 2)]
+    assert len(events) == 6
+    for i in range(0, 6, 2):  # never two holders at once: each start is followed by its own end
+        assert events[i].startswith("start") and events[i + 1] == "end" + events[i][5:]
+    assert (tmp_path / "reports" / "locks" / f"{_key().digest[:16]}.lock").exists()
+
+
+def test_lock_timeout_and_other_keys(tmp_path):
+    cache = ReportCache(tmp_path / "reports")
+    with cache.lock(_key()):
+        ctx = multiprocessing.get_context("fork")
+        p = ctx.Process(target=_try_lock, args=(str(tmp_path / "reports"), str(tmp_path / "out.txt")))
+        p.start()
+        p.join(30)
+        assert p.exitcode == 0
+    assert (tmp_path / "out.txt").read_text() == "timeout other-ok"
+    assert list(cache.entries()) == []  # the locks folder is not an entry
+
+
+def _try_lock(root: str, out: str) -> None:
+    cache = ReportCache(root)
+    result = []
+    try:
+        with cache.lock(_key(), timeout=0.2):
+            result.append("acquired")
+    except ReportTimeout as exc:
+        assert SALES in str(exc)
+        result.append("timeout")
+    with cache.lock(_key(start="2024-03-01"), timeout=5):
+        result.append("other-ok")
+    with open(out, "w") as fh:
+        fh.write(" ".join(result))
