@@ -255,7 +255,8 @@ class CacheEntry:
                 elif hashlib.blake2b(memoryview(buf), digest_size=32).hexdigest() != expected:
                     problem = "fails its digest"
                 else:
-                    table = pq.read_table(pa.BufferReader(buf), page_checksum_verification=True)
+                    # ParquetFile, not read_table: no pyarrow.dataset import in a fresh kernel.
+                    table = pq.ParquetFile(pa.BufferReader(buf), page_checksum_verification=True).read()
                     frame = table.to_pandas(split_blocks=True)
                     del table
                 del buf
