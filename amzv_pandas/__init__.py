@@ -59,7 +59,13 @@ def __getattr__(name: str) -> Any:
     target = _LAZY.get(name)
     if target is None:
         raise AttributeError(f"module 'amzv_pandas' has no attribute {name!r}")
-    module = importlib.import_module(f".{target[0]}", __name__)
+    try:
+        module = importlib.import_module(f".{target[0]}", __name__)
+    except ImportError as exc:
+        if "pip install" not in str(exc):
+            raise
+        # A missing optional dependency: its one-line advice, without import-machinery frames.
+        raise ImportError(str(exc)) from None
     value = module if target[1] is None else getattr(module, target[1])
     globals()[name] = value
     return value

@@ -30,10 +30,12 @@ from typing import Any, Callable, Mapping
 
 try:
     import ipywidgets as widgets
-except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
+except ImportError:  # pragma: no cover - exercised in a subprocess test
+    # One line naming the extra, not ipywidgets' own chained traceback (issue 12).
     raise ImportError(
-        "amzv_pandas.ReportForm needs ipywidgets: pip install 'amzv_pandas[widgets]'"
-    ) from exc
+        "amzv_pandas.ReportForm needs ipywidgets: pip install 'amzv_pandas[notebook]' "
+        "for everything the notebooks use, or pip install 'amzv_pandas[widgets]' for the form alone"
+    ) from None
 
 import pandas as pd
 

@@ -190,16 +190,19 @@ def parse_document(
         dtypes = rt.flat_file_dtypes() or None
         if not gz:
             return parse_flat_file(os.fspath(path), quotechar=quotechar, encoding=encoding, dtypes=dtypes)
-        stream = GunzipStream(path, limits, what)
+        stream = GunzipStream(path, limits, what, end_on_error=True)
         try:
-            return parse_flat_file(stream, quotechar=quotechar, encoding=encoding, dtypes=dtypes)
-        except BaseException as exc:
-            # pyarrow may wrap what the stream raised: the stream's own error is the real one.
-            if stream.error is not None and stream.error is not exc:
+            frame = parse_flat_file(stream, quotechar=quotechar, encoding=encoding, dtypes=dtypes)
+        except BaseException:
+            # What pyarrow made of a cut-short stream is not the real error: the stream's is.
+            if stream.error is not None:
                 raise stream.error from None
             raise
         finally:
             stream.close()
+        if stream.error is not None:  # the stream ended early: the frame is not the document
+            raise stream.error
+        return frame
     except (TruncatedDocument, ConfigurationError):
         raise
     except RAW_PARSE_ERRORS as exc:  # ParseError included: make sure it names the report

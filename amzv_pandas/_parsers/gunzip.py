@@ -65,9 +65,16 @@ class GunzipStream:
     re-reads a document to locate an error). Raises :class:`DocumentTooLargeError` past the
     limits and :class:`TruncatedDocument` on a cut or corrupt stream; the first such error is
     kept in ``error`` because pyarrow may wrap exceptions raised inside ``read``.
+
+    With ``end_on_error`` the stream records the error and reports the end of the data
+    instead of raising; the caller raises ``error`` once its reader returns. pyarrow's CSV
+    reader reads from a background thread, and an exception thrown into it there can abort
+    the whole process ("terminate called without an active exception").
     """
 
-    def __init__(self, path: str | os.PathLike[str], limits: DocumentLimits, what: str) -> None:
+    def __init__(self, path: str | os.PathLike[str], limits: DocumentLimits, what: str, *,
+                 end_on_error: bool = False) -> None:
+        self._end_on_error = end_on_error
         self._path = os.fspath(path)
         self._limits = limits
         self._what = what
@@ -131,12 +138,14 @@ class GunzipStream:
                 if not block:
                     return b"".join(parts)
                 parts.append(block)
-        if size == 0:
+        if size == 0 or (self._end_on_error and self.error is not None):
             return b""
         try:
             return self._read(size)
         except (DocumentTooLargeError, TruncatedDocument) as exc:
             self.error = exc
+            if self._end_on_error:
+                return b""
             raise
 
     def read_at_most(self, size: int, *, stop_at_cut: bool = False) -> bytes:

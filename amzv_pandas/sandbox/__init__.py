@@ -285,7 +285,11 @@ def _env_lines(sb: Sandbox) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``amzv sandbox``: run a sandbox in the foreground until Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="amzv sandbox", description="Run the local SP-API sandbox server.")
+    parser = argparse.ArgumentParser(
+        prog="amzv sandbox", description="Run the local SP-API sandbox server.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=("examples:\n  amzv sandbox --port 8123 --speed 50   # then paste the printed export lines "
+                "into another shell\n\nexit codes:\n  0    stopped with Ctrl-C\n  2    bad usage"))
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free port)")
     parser.add_argument("--speed", type=float, default=1.0, help="time compression factor (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="data seed (default 0)")

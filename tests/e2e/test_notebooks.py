@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,7 +15,8 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
 NAMES = ["01_quickstart", "02_vendor_sales", "03_report_form", "04_backfill"]
 
 
@@ -61,14 +65,82 @@ def test_notebook_runs(name: str, tmp_path: Path) -> None:
         assert any(w["model_name"] == "ButtonModel" and w["state"].get("description") == "Run"
                    for w in state.values())
         assert "amzv.read_report(report_type='GET_VENDOR_SALES_REPORT'" in rendered  # to_code() printed
+    # No stray repr of a matplotlib artist (``Text(0, 0.5, '')``) printed under a chart.
+    plain = [o.get("data", {}).get("text/plain", "") for o in outputs if o.output_type == "execute_result"]
+    assert not [t for t in plain if re.match(r"\[?<?(Text|Line2D|matplotlib)\b", t)], plain
     if name == "02_vendor_sales":
         assert "image/png" in rendered  # the charts
+        # The weekly table holds whole Sunday–Saturday weeks only, each labelled by its (past) Sunday.
+        (cell,) = [c for c in nb.cells if c.cell_type == "code" and c.source.rstrip().endswith("\nweekly")]
+        (table,) = [o.data["text/plain"] for o in cell.outputs if o.output_type == "execute_result"]
+        weeks = [dt.date.fromisoformat(d) for d in re.findall(r"^(\d{4}-\d{2}-\d{2})", table, re.M)]
+        assert len(weeks) >= 10, table
+        assert all(w.weekday() == 6 and w + dt.timedelta(days=6) < dt.date.today() for w in weeks), weeks
+        assert [b - a for a, b in zip(weeks, weeks[1:])] == [dt.timedelta(days=7)] * (len(weeks) - 1)
     if name == "04_backfill":
         assert "SyncResult" in rendered and "image/png" in rendered
+        # the third run, with nothing to do, shows no empty "0/0" progress bar
+        state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+        bars = [str(w["state"].get("value", "")) for w in state.values() if w["model_name"] == "HTMLModel"]
+        assert bars and not [b for b in bars if re.search(r"(?<!\d)0/0(?!\d)", b)], bars
         # the first run fetched the month, the second resumed with only the 30 older days, the third nothing
-        import re
-
         added = {run: int(n) for run, n in re.findall(r"(first|second|third) run: (\d+) days added", rendered)}
         assert added["first"] > 0 and added["second"] == 30 and added["third"] == 0, added
     if name == "01_quickstart":
         assert "API calls for the second read: 0" in rendered
+        cells = {key: [c for c in nb.cells if c.cell_type == "code" and key in c.source]
+                 for key in ("report_types()", "cache_info()")}
+        # the report types' useful columns, none of them cut short with "..."
+        (types,) = [o.data["text/html"] for o in cells["report_types()"][0].outputs if "data" in o]
+        assert "GET_VENDOR_SALES_REPORT" in types and "publication_lag_hours" in types
+        assert "..." not in types and "\u2026" not in types
+        # the cache's sizes read as KiB/MiB, not raw bytes
+        (cache,) = [o.data["text/plain"] for o in cells["cache_info()"][0].outputs
+                    if o.output_type == "execute_result"]
+        assert re.search(r"\d(\.\d)? (B|KiB|MiB|GiB)\b", cache), cache
+
+
+# ---------------------------------------------------------------------------- the set-up
+
+
+def test_readme_has_a_notebook_setup_and_the_extra_brings_what_they_import() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
+    assert any('pip install ".[notebook]"' in b and "jupyter lab notebooks/" in b for b in blocks), blocks
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = {re.match(r"[A-Za-z0-9_.-]+", r).group(0).lower()
+             for r in project["dependencies"] + project["optional-dependencies"]["notebook"]}
+    assert {"ipywidgets", "ipykernel", "matplotlib", "jupyterlab"} <= names, names
+    assert "jupyterlab>=4" in project["optional-dependencies"]["notebook"]
+    # every third-party module a notebook imports is a dependency or in the extra
+    distribution = {"IPython": "ipykernel", "amzv_pandas": "amzv_pandas"}  # IPython comes with ipykernel
+    names.add("amzv_pandas")
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            for module in re.findall(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", cell.source, re.M):
+                if module in sys.stdlib_module_names:
+                    continue
+                assert distribution.get(module, module).lower() in names, (path.name, module)
+
+
+def test_form_without_ipywidgets_is_one_line_naming_the_extra() -> None:
+    # A finder that refuses ipywidgets, as on a machine where it was never installed.
+    code = (
+        "import importlib.abc, sys\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'ipywidgets':\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import amzv_pandas as amzv\n"
+        "amzv.ReportForm\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("ImportError: ") and "pip install 'amzv_pandas[notebook]'" in last, done.stderr
+    # raised from None: no chained "During handling..."/"direct cause" traceback of ipywidgets' own
+    assert "ModuleNotFoundError" not in done.stderr and "direct cause" not in done.stderr, done.stderr

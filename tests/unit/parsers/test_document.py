@@ -364,3 +364,28 @@ def test_error_documents_are_decompressed_within_a_bound():
     assert error_details(gzip.compress(b'{"errorDetails": "no data"}')) == "no data"
     said = error_details(gzip.compress(b"\0" * 40_000_000, 9))  # the old code expanded it whole
     assert said.startswith("(the error document could not be read") and "16,777,216" in said
+
+
+def test_a_stream_fed_to_pyarrow_ends_instead_of_raising_into_its_threads(tmp_path):
+    # pyarrow's CSV reader reads on a background thread: an exception thrown there could abort
+    # the process (SIGABRT, "terminate called without an active exception", seen under load).
+    # The stream records the error and ends; parse_document raises it after pyarrow returns.
+    from amzv_pandas._parsers.gunzip import GunzipStream
+
+    path = tmp_path / "bomb.gz"
+    _write_gzip(path, [b"item-name\tquantity\n"] + [b"\n" * (1 << 20)] * 40, level=9)
+    limits = DocumentLimits(max_expanded_bytes=5 << 20)
+    with GunzipStream(path, limits, "the document", end_on_error=True) as stream:
+        got = 0
+        while True:
+            block = stream.read(1 << 16)
+            if not block:
+                break
+            got += len(block)
+        assert isinstance(stream.error, DocumentTooLargeError)
+        assert got <= 5 << 20 and stream.read(10) == b""
+    with GunzipStream(path, limits, "the document") as stream, pytest.raises(DocumentTooLargeError):
+        stream.read_at_most(10 << 20)
+    with pytest.raises(DocumentTooLargeError):
+        parse_document(path, GZ, get_report_type(LISTINGS), section=None, quotechar=None,
+                       default_encoding="utf-8", limits=limits)
