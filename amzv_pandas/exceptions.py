@@ -12,7 +12,7 @@ Everything the library raises on purpose derives from :class:`AmzvError`, so
     ├── AuthError(AmzvError)                          Login with Amazon refused the credentials
     ├── SPAPIError(AmzvError)                         an SP-API error response: status, code, message, request id
     │   ├── BadRequest (400, 413, 415)
-    │   │   └── InvalidSKUError                       invalid seller SKUs in a catalog lookup
+    │   │   └── InvalidSKUError                       seller SKUs rejected or not found in a lookup
     │   ├── Forbidden (401, 403)
     │   ├── NotFound (404)
     │   ├── RateLimited (429)
@@ -222,17 +222,54 @@ class BadRequest(SPAPIError):
 
 
 class InvalidSKUError(BadRequest):
-    """Seller SKUs that Amazon does not know; ``skus`` lists every one found."""
+    """Seller SKUs a catalog lookup could not answer (``on_invalid_sku="raise"``).
 
-    def __init__(self, skus: Sequence[str], *, seller_id: str | None = None) -> None:
-        self.skus = list(skus)
+    Raised after every batch was checked, so it names all of them.
+
+    Attributes
+    ----------
+    skus : list of str
+        Every SKU that failed: ``rejected`` then ``not_found``.
+    rejected : list of str
+        SKUs Amazon refused as malformed (400 InvalidInput).
+    not_found : list of str
+        Well-formed SKUs for which Amazon returned no item.
+    seller_id : str or None
+        The seller the SKUs were looked up for.
+    frame : DataFrame or None
+        The rows of the SKUs that were found (the frame ``on_invalid_sku="skip"`` returns).
+    """
+
+    #: SKUs named in the message; the rest are counted (all are on ``skus``).
+    SHOWN = 20
+
+    def __init__(self, rejected: Sequence[str] = (), *, not_found: Sequence[str] = (),
+                 seller_id: str | None = None, frame: Any = None) -> None:
+        self.rejected = list(rejected)
+        self.not_found = list(not_found)
+        self.skus = self.rejected + self.not_found
         self.seller_id = seller_id
-        super().__init__(400, [{"code": "InvalidInput", "message": "Invalid Input"}])
+        self.frame = frame
+        # Only a rejected SKU is Amazon's 400; an unknown one came back as "no item".
+        errors = [{"code": "InvalidInput", "message": "Invalid Input"}] if self.rejected else []
+        super().__init__(400, errors)
+
+    @classmethod
+    def _listed(cls, skus: Sequence[str]) -> str:
+        text = ", ".join(skus[:cls.SHOWN])
+        return text + (f" and {len(skus) - cls.SHOWN} more" if len(skus) > cls.SHOWN else "")
 
     def _text(self) -> str:
+        parts = []
+        if self.rejected:
+            parts.append(f"{len(self.rejected)} rejected by Amazon as invalid: {self._listed(self.rejected)}")
+        if self.not_found:
+            parts.append(f"{len(self.not_found)} not found (no item returned): {self._listed(self.not_found)}")
+        rows = "" if self.frame is None else f"; the {len(self.frame)} row(s) found are on this error's .frame"
         return (
-            f"{len(self.skus)} invalid seller SKU(s) for seller {self.seller_id!r}: "
-            f"{', '.join(self.skus)}. Pass on_invalid_sku='skip' to continue without them."
+            f"{len(self.skus)} seller SKU(s) for seller {self.seller_id!r} failed the lookup: "
+            f"{'; '.join(parts)} (all on .skus). Pass on_invalid_sku=\"skip\" (the connector's "
+            f"\"Skip Invalid SKUs\") to continue without them{rows}."
         )
 
 

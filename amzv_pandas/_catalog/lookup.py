@@ -122,6 +122,10 @@ def _match_skus(
         matched += [s for s in skus if hint.get(s) == item.get("asin")]
         item_skus.append(list(dict.fromkeys(matched)))
     if len(skus) == 1:
+        if any(item_skus):
+            # Amazon also answers the comma-split pieces of a SKU such as "FILT,STD,00005":
+            # the items that do not name the SKU asked answer SKUs nobody asked for.
+            items, item_skus = [i for i, ss in zip(items, item_skus) if ss], [ss for ss in item_skus if ss]
         item_skus = [[skus[0]] for _ in items]
     paired = {s for ss in item_skus for s in ss}
     left_skus = [s for s in skus if s not in paired]
@@ -160,6 +164,17 @@ def _warn_list(what: str, ids: Sequence[str], category: type[Warning], where: st
     warnings.warn(msg, category, stacklevel=3)
 
 
+def _warn_skipped(rejected: Sequence[str], not_found: Sequence[str]) -> None:
+    """One warning naming every SKU ``on_invalid_sku="skip"`` left out."""
+    parts = []
+    if rejected:
+        parts.append(f"{len(rejected)} invalid seller SKU(s) (rejected by Amazon): {', '.join(rejected)}")
+    if not_found:
+        parts.append(f"{len(not_found)} seller SKU(s) not found (no item returned): {', '.join(not_found)}")
+    msg = f"skipped {'; '.join(parts)} (also in df.attrs['amzv']['invalid_skus'] and ['missing'])"
+    warnings.warn(msg, MissingItemsWarning, stacklevel=3)
+
+
 def get_catalog_items(
     asins: str | Iterable[str] | None = None,
     *,
@@ -188,8 +203,9 @@ def get_catalog_items(
     skus : str or iterable of str, optional
         Seller SKUs instead of ASINs (the connector's "Advanced"): a list (each
         element kept whole, even with commas: such a SKU is sent in a request of
-        its own) or a comma-delimited string. ``"all"`` (the connector's "All")
-        looks up every SKU of the account, listed from the
+        its own), a string of one SKU per line (lines kept whole, commas and all),
+        or a comma-delimited string (when it holds no newline). ``"all"`` (the
+        connector's "All") looks up every SKU of the account, listed from the
         ``GET_MERCHANT_LISTINGS_ALL_DATA`` report.
     seller_id : str, optional
         Selling partner id or vendor code; required with ``skus``.
@@ -198,15 +214,18 @@ def get_catalog_items(
     included_data : str or sequence of str, default ("summaries",)
         Sections to fetch and flatten; see :data:`INCLUDED_DATA`.
     on_invalid_sku : {"raise", "skip"}, default "raise"
-        Amazon fails a whole request holding one invalid SKU (400 InvalidInput,
-        without naming it). Failing batches are split in halves until the
-        invalid SKUs are isolated: with *k* invalid SKUs in a batch of *n*, at
-        most ``2 * k * ceil(log2(n))`` extra calls (10 for one bad SKU among 20).
-        Every batch is checked; then ``"raise"`` (the connector's "Warn About
-        Invalid SKUs") raises :class:`~amzv_pandas.exceptions.InvalidSKUError`
-        listing all of them (the rows fetched are on its ``frame`` attribute),
-        and ``"skip"`` ("Skip Invalid SKUs") warns and returns the rest. The
-        connector's wording is accepted too.
+        What to do with SKUs that fail: those Amazon rejects (a whole request
+        holding one malformed SKU fails with 400 InvalidInput, without naming
+        it) and those it cannot find (no item returned). Failing batches are
+        split in halves until the rejected SKUs are isolated: with *k* of them
+        in a batch of *n*, at most ``2 * k * ceil(log2(n))`` extra calls (10 for
+        one bad SKU among 20). Every batch is checked; then ``"raise"`` (the
+        connector's "Warn About Invalid SKUs", which stops the import) raises
+        :class:`~amzv_pandas.exceptions.InvalidSKUError` naming all of them
+        (``rejected``, ``not_found``; the rows found are on its ``frame``
+        attribute), and ``"skip"`` ("Skip Invalid SKUs") names them in one
+        :class:`~amzv_pandas.exceptions.MissingItemsWarning` and returns the
+        rest. The connector's wording is accepted too.
     progress_bar_type : {"auto", "tqdm", "tqdm_notebook", None}, default "auto"
         A bar over the batches when there is more than one; with ``skus="all"`` also the bar of
         the listings report read (``None``: no bar at all).
@@ -222,7 +241,7 @@ def get_catalog_items(
         ``operation``, ``marketplace_id``, ``included_data``,
         ``number_of_results``, ``missing`` (asked, not returned; also warned with
         :class:`~amzv_pandas.exceptions.MissingItemsWarning`) and, for SKUs,
-        ``invalid_skus`` and ``unmatched_skus`` (Amazon does not say which SKU an
+        ``invalid_skus`` (rejected by Amazon) and ``unmatched_skus`` (Amazon does not say which SKU an
         item answers; SKUs that could not be paired leave ``sku`` empty on their
         rows).
 
@@ -231,7 +250,7 @@ def get_catalog_items(
     ConfigurationError
         Bad arguments, before any call.
     InvalidSKUError
-        Invalid SKUs with ``on_invalid_sku="raise"``.
+        SKUs rejected or not found, with ``on_invalid_sku="raise"``.
     """
     # ---- validation, before any call
     if asins is not None and skus is not None:
@@ -256,7 +275,9 @@ def get_catalog_items(
                 f"vendor code); got seller_id={shown(seller_id)}"
             )
             raise ConfigurationError(msg, parameter="seller_id", value=seller_id, allowed="non-empty str")
-        ids = [] if all_skus else as_list(skus, "skus")
+        # One SKU per line keeps commas inside SKUs (Amazon allows them); no newline: comma-delimited.
+        lines = isinstance(skus, str) and not all_skus and ("\n" in skus or "\r" in skus)
+        ids = [] if all_skus else as_list(skus.splitlines() if lines else skus, "skus")  # type: ignore[union-attr]
     else:
         ids = as_list(asins, "asins")
 
@@ -310,15 +331,18 @@ def get_catalog_items(
     attrs["number_of_results"] = len(df)
     df.attrs["amzv"] = attrs
 
-    if missing:
-        _warn_list("item(s) asked for were not returned by Amazon", missing, MissingItemsWarning, "missing")
-    if invalid:
+    if not by_sku:
+        if missing:
+            _warn_list("item(s) asked for were not returned by Amazon", missing, MissingItemsWarning, "missing")
+        return df
+    if invalid or missing:
+        # Named in the order asked; rejected and not found kept apart (they need different fixes).
+        rejected = [s for s in ids if s in set(invalid)]
+        not_found = [s for s in ids if s in set(missing)]
         if policy == "raise":
-            err = InvalidSKUError(invalid, seller_id=params["sellerId"])
-            err.frame = df  # type: ignore[attr-defined]  # what the valid SKUs returned
-            raise err
-        _warn_list("invalid seller SKU(s) skipped", invalid, AmzvWarning, "invalid_skus")
-    if by_sku and attrs["unmatched_skus"]:
+            raise InvalidSKUError(rejected, not_found=not_found, seller_id=params["sellerId"], frame=df)
+        _warn_skipped(rejected, not_found)
+    if attrs["unmatched_skus"]:
         _warn_list("SKU(s) could not be paired with the items returned (their rows have no sku)",
                    attrs["unmatched_skus"], AmzvWarning, "unmatched_skus")
     return df

@@ -25,8 +25,10 @@ a widget value, so nothing secret can reach saved widget state.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any, Callable, Mapping
+from zoneinfo import ZoneInfo
 
 try:
     import ipywidgets as widgets
@@ -38,6 +40,7 @@ except ImportError:  # pragma: no cover - exercised in a subprocess test
     ) from None
 
 import pandas as pd
+from traitlets import TraitError
 
 from .._specs import dates
 from .._specs.marketplaces import get_marketplace
@@ -99,6 +102,12 @@ class ReportForm(widgets.VBox):
         self.result: pd.DataFrame | None = None
         self.error: BaseException | None = None
         self.errors: dict[str, str] = {}
+        # An empty field the user has not reached yet is not an error until Run (issue 12):
+        # its message waits in ``_pending``; fields changed by the user or filled from code are "touched".
+        self._pending: dict[str, str] = {}
+        self._touched: set[str] = set()
+        self._submitted = False
+        self._date_defaults: dict[str, Any] = {}
         self._callbacks: list[Callable[["ReportForm"], None]] = []
         self._muted = True  # no observer work until every child exists
         self._types = report_types()
@@ -132,6 +141,7 @@ class ReportForm(widgets.VBox):
         self.add_class("amzv-report-form")
 
         self._c = c
+        self._label_of = {id(control): label for label, control in c.items()}
         self._fill_report_types()
         for control in c.values():
             control.observe(self._on_change, names="value")
@@ -162,6 +172,30 @@ class ReportForm(widgets.VBox):
         rt = self._report_type()
         if rt is not None and rt.format == "tsv":
             self._c["CSV Report Quote Character"].value = "double_quote" if rt.quotechar == '"' else "null"
+        self._default_dates(rt)
+
+    def _default_dates(self, rt: Any) -> None:
+        """Start the date fields on the type's last published day (its registry lag), so Run works at once.
+
+        Only fields still holding the form's previous default follow; a date the user or a call
+        set is kept.
+        """
+        market = get_marketplace(self._c["Market Place"].value)
+        today = dates.resolve_today(tz=market)  # the day relative dates count from
+        lag = rt.publication_lag if rt is not None else dt.timedelta(0)
+        last = min(dates.last_final_day(lag, dt.datetime.now(ZoneInfo(market.timezone))),
+                   today - dt.timedelta(days=1))
+        back = (today - last).days
+        wanted = {
+            "Select Specific Date": last, "Days Back": str(back),
+            "Select Specific Start Date": last - dt.timedelta(days=6), "Days Back to Start From": str(back + 6),
+            "Select Specific End Date": last, "Days Back to End At": str(back),
+        }
+        for label, value in wanted.items():
+            control = self._c[label]
+            if label not in self._date_defaults or control.value == self._date_defaults[label]:
+                control.value = value
+                self._date_defaults[label] = value
 
     def _report_type(self) -> Any:
         from .._specs.registry import get_report_type
@@ -224,6 +258,7 @@ class ReportForm(widgets.VBox):
         for r in (*self.fields.values(), *self._option_rows.values()):
             r.show_error(None)
         errors: dict[str, str] = {}
+        self._pending = {}
         try:
             check_call(self._op(), self._kwargs(), c=self._c, rt=self._report_type(),
                        visible=self._visible_labels(), client=self.client, function=self._function)
@@ -231,6 +266,8 @@ class ReportForm(widgets.VBox):
             target = row_for(exc.parameter, self._c, self.fields, self._option_rows)
             if target is None or not target.visible:
                 errors[""] = str(exc)
+            elif self._untouched_and_empty(target):
+                self._pending[target.label] = str(exc)  # shown at Run, or once the user edits it
             else:
                 target.show_error(str(exc))
                 errors[target.label] = str(exc)
@@ -244,17 +281,38 @@ class ReportForm(widgets.VBox):
         self._run_button.disabled = bool(errors)
         return errors
 
+    def _untouched_and_empty(self, row: FieldRow) -> bool:
+        """An empty text field the user has not edited yet (and Run not pressed): not an error yet."""
+        value = getattr(row.control, "value", None)
+        return (not self._submitted and row.label not in self._touched
+                and isinstance(value, str) and not value.strip())
+
     @property
     def is_valid(self) -> bool:
-        """Whether Run is enabled (the last validation found nothing)."""
-        return not self.errors
+        """Whether the request can be sent now (no message shown and none waiting for Run)."""
+        return not self.errors and not self._pending
 
     # ------------------------------------------------------------------ observers
 
     def _on_change(self, change: Mapping[str, Any]) -> None:
         if self._muted:
             return
+        label = self._label_of.get(id(change.get("owner")))
+        if label is not None:
+            self._touched.add(label)
+        if label == "Report" and change.get("old") != change.get("new"):
+            self._clear_result()  # a sales table under Search Catalog Items is stale (issue 12)
+            self._submitted = False
         self._refresh()
+
+    def _clear_result(self) -> None:
+        """Empty the result area: the table, progress bar or error of the last run, and its status line."""
+        from IPython import get_ipython
+
+        if getattr(get_ipython(), "kernel", None) is not None:
+            self._output.clear_output()
+        self._output.outputs = ()
+        self._status.value = ""
 
     def _refresh(self) -> None:
         """Re-derive menus and visibility from the current values, then validate."""
@@ -326,6 +384,9 @@ class ReportForm(widgets.VBox):
         if op not in OPERATIONS.values():
             msg = f"operation={op!r} is not a form operation; use one of {', '.join(OPERATIONS.values())}"
             raise ConfigurationError(msg, parameter="operation", value=op, allowed=list(OPERATIONS.values()))
+        if op != self._op():
+            self._clear_result()
+        self._touched |= set(self.fields)  # a call given in code is entered in full: its gaps are errors
         self._muted = True
         try:
             c["Report"].value = op
@@ -356,15 +417,16 @@ class ReportForm(widgets.VBox):
             if "query_date_type" in call:
                 qdt = call.pop("query_date_type")
                 get_report_type(c["Report Type"].value).resolve_query_date_type(qdt)  # the library's check
-                c["Query Date Type"].value = str(qdt).strip().lower().replace("-", "_").replace(" ", "_")
+                self._put("Query Date Type", str(qdt).strip().lower().replace("-", "_").replace(" ", "_"),
+                          "query_date_type")
             if "report_options" in call:
                 for name, val in (call.pop("report_options") or {}).items():
                     if name not in self._option_rows:
                         raise ConfigurationError(f"{c['Report Type'].value} has no reportOption {name!r}",
                                                  parameter=name, value=val)
-                    self._option_rows[name].control.value = str(val)
+                    self._put(name, str(val), name, row=self._option_rows[name])
             if "statuses" in call:
-                c["Select Statuses"].value = tuple(call.pop("statuses") or ())
+                c["Select Statuses"].value = _statuses(call.pop("statuses"))
             if "keywords" in call:
                 kw = call.pop("keywords")
                 c["Query"].value = kw if isinstance(kw, str) else ", ".join(kw)
@@ -393,6 +455,18 @@ class ReportForm(widgets.VBox):
             self._muted = False
         self._refresh()
 
+    def _put(self, label: str, value: Any, parameter: str, row: FieldRow | None = None) -> None:
+        """Set a field from a call: a value it cannot hold is a ConfigurationError naming the field."""
+        row = row if row is not None else self.fields[label]
+        try:
+            row.control.value = value
+        except TraitError:
+            choices = [v for _, v in getattr(row.control, "options", ())] or None
+            msg = f"{parameter}={value!r} is not a choice of the form's {row.label!r} field"
+            if choices:
+                msg += f"; choose one of {', '.join(map(repr, choices))}"
+            raise ConfigurationError(msg, parameter=parameter, value=value, allowed=choices) from None
+
     def to_code(self, module: str = "amzv") -> str:
         """The equivalent call as one line of Python, e.g. ``amzv.read_report(...)``.
 
@@ -412,6 +486,7 @@ class ReportForm(widgets.VBox):
         """
         from IPython.display import HTML
 
+        self._submitted = True  # from now on an empty required field is an error, not a pending one
         if self.validate():
             return None
         kwargs = self._kwargs()
@@ -479,3 +554,32 @@ class ReportForm(widgets.VBox):
 
     def __repr__(self) -> str:
         return f"ReportForm({self.to_code()})"
+
+
+def _statuses(value: Any) -> tuple[str, ...]:
+    """``statuses=`` for the Select Statuses field: known, distinct, at most the API's 10.
+
+    The library folds duplicates silently; a form filled from code says so instead (the
+    connector's limit is 10 statuses), and names the field, not a widget trait.
+    """
+    from .._reports.listing import PROCESSING_STATUSES
+    from .._reports.plan import MAX_LIST_FILTER
+
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else list(value)
+    names = [str(v).strip().upper() for v in items]
+    if len(names) > MAX_LIST_FILTER:
+        msg = (f"statuses lists {len(names)} values; the form's 'Select Statuses' field (like the API) "
+               f"takes at most {MAX_LIST_FILTER}")
+        raise ConfigurationError(msg, parameter="statuses", value=value, allowed=f"1 to {MAX_LIST_FILTER} values")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        msg = f"statuses lists {', '.join(twice)} more than once; give each status of 'Select Statuses' once"
+        raise ConfigurationError(msg, parameter="statuses", value=value)
+    bad = [n for n in names if n not in PROCESSING_STATUSES]
+    if bad:
+        msg = (f"statuses={bad[0]!r} is not a choice of the form's 'Select Statuses' field; "
+               f"allowed: {', '.join(PROCESSING_STATUSES)}")
+        raise ConfigurationError(msg, parameter="statuses", value=bad[0], allowed=list(PROCESSING_STATUSES))
+    return tuple(names)

@@ -155,6 +155,40 @@ def test_invalid_skus_both_policies(sb: Any, client: Any, policy: str) -> None:
     assert 2 < calls(sb) <= 2 + 2 * 2 * math.ceil(math.log2(20))
 
 
+def test_unknown_sku_stops_the_lookup_naming_every_failed_sku(sb: Any, client: Any) -> None:
+    # the connector's "Warn About Invalid SKUs": unknown (well-formed) SKUs stop it too, from every batch
+    from amzv_pandas.exceptions import InvalidSKUError
+
+    owned = list(sb.data.seller_skus(_seller(sb)))[:30]
+    skus = owned[:5] + ["NO-SUCH-SKU-1"] + owned[5:25] + ["INVALID-1", "NO-SUCH-SKU-2"] + owned[25:]
+    with pytest.raises(InvalidSKUError) as info:
+        get_catalog_items(skus=skus, seller_id=_seller(sb), on_invalid_sku="Warn About Invalid SKUs",
+                          client=client, progress_bar_type=None)
+    err = info.value
+    assert err.rejected == ["INVALID-1"] and err.not_found == ["NO-SUCH-SKU-1", "NO-SUCH-SKU-2"]
+    assert all(s in str(err) for s in err.skus) and 'on_invalid_sku="skip"' in str(err)
+    assert set(err.frame["sku"]) == set(owned) and err.frame["sku"].notna().all()
+    with pytest.warns(MissingItemsWarning, match="NO-SUCH-SKU-2"):
+        df = get_catalog_items(skus=skus, seller_id=_seller(sb), on_invalid_sku="skip", client=client,
+                               progress_bar_type=None)
+    assert set(df["sku"]) == set(owned) and df.attrs["amzv"]["missing"] == ["NO-SUCH-SKU-1", "NO-SUCH-SKU-2"]
+
+
+COMMA_SKU = "FILT,STD,00005"
+
+
+def test_a_sku_with_commas_comes_back_with_its_row(sb: Any, client: Any) -> None:
+    seller = next(s for s in sb.data.sellers if COMMA_SKU in sb.data.seller_skus(s))
+    asin = sb.data.seller_skus(seller)[COMMA_SKU]
+    df = get_catalog_items(skus=[COMMA_SKU], seller_id=seller, client=client, progress_bar_type=None)
+    assert df[["asin", "sku"]].values.tolist() == [[asin, COMMA_SKU]]
+    # one SKU per line (how a text box gives them): the commas stay inside the SKU
+    other = next(s for s in sb.data.seller_skus(seller) if "," not in s)
+    df = get_catalog_items(skus=f"{COMMA_SKU}\n{other}\n", seller_id=seller, client=client, progress_bar_type=None)
+    assert dict(zip(df["sku"], df["asin"])) == {COMMA_SKU: asin, other: sb.data.seller_skus(seller)[other]}
+    assert df["sku"].notna().all() and not df.attrs["amzv"]["missing"]
+
+
 def test_all_skus_from_the_listings_report(sb: Any, client: Any) -> None:
     import amzv_pandas as amzv
 

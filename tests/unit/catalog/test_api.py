@@ -176,8 +176,9 @@ def test_sku_lookup_pairs_skus_and_keeps_comma_skus_whole() -> None:
     mapping = {f"sku-{i}": f"B{i:09d}" for i in range(30)} | {"RED, MEDIUM": "B999999999"}
     client = FakeClient(lookup_handler(sku_to_asin=mapping))
     skus = [f"sku-{i}" for i in range(30)] + ["RED, MEDIUM", "unknown-sku"]
-    with pytest.warns(MissingItemsWarning, match="unknown-sku"):
-        df = get_catalog_items(skus=skus, seller_id="A1SELLER", client=client, progress_bar_type=None)
+    with pytest.warns(MissingItemsWarning, match="not found.*unknown-sku"):
+        df = get_catalog_items(skus=skus, seller_id="A1SELLER", on_invalid_sku="skip", client=client,
+                               progress_bar_type=None)
     assert list(df.columns[:3]) == ["asin", "marketplace_id", "sku"]
     assert dict(zip(df["sku"], df["asin"])) == mapping
     # the comma SKU goes alone (Amazon would count it as two identifiers in a batch)
@@ -235,6 +236,61 @@ def test_invalid_skus_raise_after_checking_every_batch() -> None:
     # k invalid in a batch of n cost at most 2*k*ceil(log2 n) extra calls per batch
     bound = sum(2 * k * math.ceil(math.log2(n)) for k, n in [(2, 20), (1, 20), (1, 10)])
     assert len(client.requests) - 3 <= bound
+
+
+def test_unknown_skus_raise_like_the_connector_naming_every_one() -> None:
+    # "Warn About Invalid SKUs" stops the import: unknown SKUs (no item) raise as rejected ones do
+    skus = [f"sku-{i}" for i in range(45)]
+    known = {s: f"B{i:09d}" for i, s in enumerate(skus) if i not in (2, 30, 44)}
+    client = FakeClient(lookup_handler(sku_to_asin=known, invalid={"sku-21"}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # raises, without a warning first
+        with pytest.raises(InvalidSKUError) as info:
+            get_catalog_items(skus=skus, seller_id="S1", client=client, progress_bar_type=None)
+    err = info.value
+    assert err.rejected == ["sku-21"] and err.not_found == ["sku-2", "sku-30", "sku-44"]  # from all 3 batches
+    assert err.skus == err.rejected + err.not_found
+    assert {s for r in client.requests for s in r["identifiers"]} == set(skus)  # every batch checked first
+    assert sorted(err.frame["sku"]) == sorted(set(known) - {"sku-21"})  # the valid rows travel with it
+    text = str(err)
+    assert all(s in text for s in err.skus) and 'on_invalid_sku="skip"' in text and "Skip Invalid SKUs" in text
+
+
+def test_skip_names_rejected_and_unknown_skus_in_one_missing_items_warning() -> None:
+    client = FakeClient(lookup_handler(sku_to_asin={"a": "B1", "x": "B2"}, invalid={"INVALID-1"}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        df = get_catalog_items(skus=["a", "INVALID-1", "nope"], seller_id="S", on_invalid_sku="skip",
+                               client=client, progress_bar_type=None)
+    assert [w.category for w in caught] == [MissingItemsWarning]
+    assert "INVALID-1" in str(caught[0].message) and "nope" in str(caught[0].message)
+    assert df["sku"].tolist() == ["a"]
+    assert df.attrs["amzv"]["invalid_skus"] == ["INVALID-1"] and df.attrs["amzv"]["missing"] == ["nope"]
+
+
+def test_invalid_sku_message_caps_the_list_but_keeps_every_sku() -> None:
+    err = InvalidSKUError([], not_found=[f"s{i}" for i in range(500)], seller_id="S")
+    assert len(err.skus) == 500 and "and 480 more" in str(err) and len(str(err)) < 600
+    assert err.code is None and err.frame is None  # nothing Amazon rejected
+
+
+def test_one_sku_per_line_keeps_commas() -> None:
+    mapping = {"FILT,STD,00005": "B1", "b": "B2"}
+    client = FakeClient(lookup_handler(sku_to_asin=mapping))
+    df = get_catalog_items(skus="FILT,STD,00005\n b \n\n", seller_id="S", client=client, progress_bar_type=None)
+    assert dict(zip(df["sku"], df["asin"])) == mapping
+    assert ["FILT,STD,00005"] in [r["identifiers"] for r in client.requests]
+
+
+def test_comma_sku_keeps_only_the_item_that_names_it() -> None:
+    # Amazon also answers each comma-split piece: "STD" being another SKU must not become a FILT,STD row
+    def handler(params: dict[str, Any]) -> dict[str, Any]:
+        assert params["identifiers"] == ["FILT,STD,00005"]
+        return {"items": [item("B0PIECE000", sku="STD"), item("B0WHOLE000", sku="FILT,STD,00005")]}
+
+    df = get_catalog_items(skus=["FILT,STD,00005"], seller_id="S", client=FakeClient(handler),
+                           progress_bar_type=None)
+    assert df[["asin", "sku"]].values.tolist() == [["B0WHOLE000", "FILT,STD,00005"]]
 
 
 def test_connector_wording_for_invalid_sku_policy() -> None:

@@ -5,6 +5,7 @@ Running the form against the sandbox: tests/e2e/frontends/test_widgets.py."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 import html
 import subprocess
 import sys
@@ -400,3 +401,103 @@ def test_run_button_is_disabled_while_running(monkeypatch: pytest.MonkeyPatch) -
     assert seen == [(True, "Running...")]
     assert not form.run_button.disabled
     assert list(form.result["asin"]) == ["B1"] and len(clicks) == 1
+
+
+# ---------------------------------------------------------------------------- issue 12: the form as an analyst meets it
+
+
+def test_switching_operation_clears_the_result_area(monkeypatch: pytest.MonkeyPatch) -> None:
+    form = ReportForm.from_call("search_catalog_items", keywords=["coffee"], marketplace="US")
+    monkeypatch.setattr(form, "_function", lambda: lambda **kw: pd.DataFrame({"asin": ["B1"]}))
+    form.run()
+    assert form.output.outputs and "rows" in form._status.value
+    form.fields["Report"].control.value = "read_report"  # the user picks another operation
+    assert form.output.outputs == () and form._status.value == ""
+    form.run()
+    assert form.output.outputs
+    form.value = {"operation": "list_reports", "marketplace": "US"}  # from code, too
+    assert form.output.outputs == ()
+
+
+DURATIONS = [("Single Date", "Specific", None), ("Single Date", "Relative", None),
+             ("Date From", "Specific", None), ("Date From", "Relative", None),
+             *[("Date Range", s, e) for s in ("Specific", "Relative") for e in ("Specific", "Relative")]]
+
+
+@pytest.mark.parametrize("op", list(OPERATIONS.values()))
+def test_every_operation_starts_without_error_and_run_enabled(op: str) -> None:
+    form = ReportForm()
+    form.fields["Report"].control.value = op
+    assert form.errors == {} and not form.run_button.disabled
+    assert all(r.message.value == "" for r in form.fields.values())
+
+
+@pytest.mark.parametrize(("duration", "start", "end"), DURATIONS)
+def test_every_duration_mode_starts_on_a_published_day(duration: str, start: str, end: str | None) -> None:
+    form = ReportForm()
+    form.fields["Duration"].control.value = duration
+    if end is None:
+        form.fields[duration].control.value = start
+    else:
+        form.fields["Start Date"].control.value = start
+        form.fields["End Date"].control.value = end
+    assert form.errors == {} and not form.run_button.disabled
+    value = form.value
+    # the specific pickers start on the type's last final day (its registry lag), the library agrees
+    rt = get_report_type(value["report_type"])
+    dates.DateRange.parse(value["start"], value["end"]).resolve(tz=get_marketplace("US"))
+    if start == "Specific" and duration != "Date Range":
+        zone = ZoneInfo(get_marketplace("US").timezone)
+        assert value["start"] == dates.last_final_day(rt.publication_lag, dt.datetime.now(zone)).isoformat()
+
+
+def test_empty_required_fields_are_errors_only_once_entered_or_run() -> None:
+    form = ReportForm()
+    form.fields["Report"].control.value = "search_catalog_items"
+    assert form.errors == {} and not form.run_button.disabled and not form.is_valid
+    assert form.run() is None and form.result is None  # Run sends nothing: it shows the error
+    assert list(form.errors) == ["Query"] and form.run_button.disabled
+    assert "no word" in form.fields["Query"].message.value
+    form.fields["Query"].control.value = "mug"
+    assert form.errors == {} and form.is_valid
+    form.fields["Query"].control.value = ""  # what the user entered (cleared) is an error at once
+    assert list(form.errors) == ["Query"]
+    other = ReportForm()
+    other.fields["Report"].control.value = "get_catalog_items"
+    assert other.errors == {}
+    other.fields["Seller ID"].control.value = "A1SELLER"
+    assert other.errors == {} and not other.run_button.disabled  # the SKUs box: not reached yet
+
+
+def test_date_defaults_follow_the_report_type_but_keep_what_the_user_set() -> None:
+    form = ReportForm()
+    picker = form.fields["Select Specific Date"].control
+    form.fields["Report Family"].control.value = "seller"
+    assert form.errors == {}
+    chosen = dt.date(2024, 3, 1)
+    picker.value = chosen
+    form.fields["Report Family"].control.value = "vendor"
+    assert picker.value == chosen
+
+
+@pytest.mark.parametrize(
+    ("statuses", "match"),
+    [(["DONE"] * 6 + ["FATAL"] * 5, "at most 10"), (["DONE", "FATAL", "DONE"], "DONE more than once"),
+     (["FINISHED"], "'FINISHED' is not a choice of the form's 'Select Statuses'"), ("DONE ", None)],
+)
+def test_statuses_from_code_are_checked_naming_the_field(statuses: Any, match: str | None) -> None:
+    form = ReportForm()
+    if match is None:
+        form.value = {"operation": "list_reports", "marketplace": "US", "statuses": statuses}
+        assert form.value["statuses"] == ["DONE"]
+        return
+    with pytest.raises(ConfigurationError, match=match) as info:
+        form.value = {"operation": "list_reports", "marketplace": "US", "statuses": statuses}
+    assert info.value.parameter == "statuses"
+
+
+def test_a_value_a_field_cannot_hold_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError, match="'Report Period' field") as info:
+        ReportForm.from_call("read_report", report_type="GET_VENDOR_SALES_REPORT", marketplace="US",
+                             report_options={"reportPeriod": "DECADE"})
+    assert info.value.parameter == "reportPeriod"
