@@ -27,14 +27,13 @@ from ..exceptions import (
 from .._specs.marketplaces import Marketplace
 from .._specs.operations import match_operation
 from .._util.redact import install_log_redaction, redact_errors, redact_location
+from .._util.checks import check_int, check_number
 from .download import Download
 from .lwa import Credentials, TokenManager
 from .responses import encode_params, error_list, parse_object, read_bounded, token_expired
 from .sending import Sender
 from .settings import (
-    check_int,
     check_keywords,
-    check_number,
     check_timeout,
     check_url,
     default_user_agent,
@@ -155,13 +154,13 @@ class Transport(Sender):
         where: dict[str, Any] = dict(credentials=credentials, profile=profile, marketplace=marketplace,
                                      region=region, endpoint=endpoint, token_url=token_url, sandbox=sandbox)
         check_keywords(**where, cache_dir=cache_dir, session=session, user_agent=user_agent)
-        self.max_retries = check_int("max_retries", max_retries, minimum=0)
+        self.max_retries = check_int(max_retries, "max_retries", min=0)
         self.timeout = self._check_timeout(timeout)
-        backoff_factor = check_number("backoff_factor", backoff_factor, positive=False)
-        self.max_response_bytes = check_int("max_response_bytes", max_response_bytes, minimum=1)
-        self.download_deadline = check_number("download_deadline", download_deadline)
-        self.min_download_rate = check_number("min_download_rate", min_download_rate)
-        self.download_rate_window = check_number("download_rate_window", download_rate_window)
+        backoff_factor = check_number(backoff_factor, "backoff_factor", min=0)
+        self.max_response_bytes = check_int(max_response_bytes, "max_response_bytes", min=1)
+        self.download_deadline = check_number(download_deadline, "download_deadline", min=0, exclusive_min=True)
+        self.min_download_rate = check_number(min_download_rate, "min_download_rate", min=0, exclusive_min=True)
+        self.download_rate_window = check_number(download_rate_window, "download_rate_window", min=0, exclusive_min=True)
         self.document_limits = document_limits(max_document_bytes, max_compression_ratio)
 
         settings = resolve_settings(**where)

@@ -23,7 +23,7 @@ from . import profiles
 from .lwa import Credentials
 
 __all__ = ["Settings", "resolve_settings", "resolve_marketplace", "check_url", "check_keywords",
-           "check_number", "check_int", "check_timeout", "document_limits", "default_user_agent"]
+           "check_timeout", "document_limits", "default_user_agent"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -82,23 +82,6 @@ def _is_number(value: Any) -> bool:
 
 def _is_positive(value: Any) -> bool:
     return _is_number(value) and value > 0
-
-
-def check_number(parameter: str, value: Any, *, positive: bool = True) -> float:
-    """``value`` as a float: a finite number, > 0 (or >= 0 when not ``positive``)."""
-    if _is_number(value) and (value > 0 if positive else value >= 0):
-        return float(value)
-    bound = "> 0" if positive else ">= 0"
-    raise ConfigurationError(f"{parameter}={value!r} must be a number {bound}", parameter=parameter,
-                             value=value, allowed=f"a number {bound}")
-
-
-def check_int(parameter: str, value: Any, *, minimum: int) -> int:
-    """``value`` itself: an int (not a bool) of at least ``minimum``."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
-        return value
-    raise ConfigurationError(f"{parameter}={value!r} must be an integer >= {minimum}", parameter=parameter,
-                             value=value, allowed=f"an integer >= {minimum}")
 
 
 def check_timeout(timeout: Any) -> tuple[float, float]:
