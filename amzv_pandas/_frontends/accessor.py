@@ -12,12 +12,13 @@ import hashlib
 import json
 import threading
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
 
+from .._util.time import utc_now
 from ..exceptions import ConfigurationError, StaleCacheWarning
 
 __all__ = ["AmzvAccessor", "DEFAULT_CACHE_TTL", "clear_enrich_cache"]
@@ -129,7 +130,7 @@ class AmzvAccessor:
             known = _read_disk(path, columns)
         if known is None:
             known = _empty_known(columns)
-        now = datetime.now(timezone.utc)
+        now = utc_now()
         if use_cache:
             fresh = known[_FETCHED] >= (now - cache_ttl) if cache_ttl is not None else known[_FETCHED].notna()
             have = set(known.index[fresh.fillna(False).to_numpy(dtype=bool)])
