@@ -33,6 +33,9 @@ SCENARIOS = {
     "year": "scenario_year",
     "catalog": "scenario_catalog",
     "import": "scenario_import",
+    "read_synced": "scenario_read_synced",
+    "enrich": "scenario_enrich",
+    "cache_formats": "scenario_cache_formats",
 }
 
 

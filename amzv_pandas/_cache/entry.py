@@ -2,9 +2,14 @@
 
 Every file is written to a temporary file in the same directory and moved into place with
 :func:`os.replace`, ``meta.json`` last, so a crash never leaves a half-written entry that
-looks complete. The document's sha256 is verified whenever it is read; the derived frame
-(Parquet, lz4) is checked by its recorded size and BLAKE2b digest and every page's CRC;
-the sidecar carries a digest of its own content (see :mod:`amzv_pandas._cache.store`).
+looks complete. The document's sha256 is verified whenever it is read. The derived frame is
+an uncompressed Arrow IPC file (``frame-<variant>.arrow``), memory-mapped on reload so pandas
+shares its buffers (a fresh kernel reloads at memory speed), checked by its recorded size and
+CRC-32 of the whole mapping; a frame whose IPC file would be more than
+:data:`IPC_MAX_SIZE_RATIO` times its Parquet form (very repetitive text) is stored as Parquet
+(lz4, page CRCs) instead, checked by size and BLAKE2b, as every frame was before. Frames of
+earlier versions (Parquet) are still read. The sidecar carries a digest of its own content
+(see :mod:`amzv_pandas._cache.store`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import _version
+from .._parsers.arrow import frame_to_pandas
+from .._parsers.inflate import crc32
 from .._util.files import atomic_write, unlink_quietly
 from .._util.time import utc_now
 from ..exceptions import CacheIntegrityError, StaleCacheWarning
@@ -33,7 +40,8 @@ from .keys import PARSER_VERSION, CacheKey
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CacheEntry", "STALE_TEMP_SECONDS", "META_FILE", "load_meta", "atomic_write_bytes", "atomic_write_json"]
+__all__ = ["CacheEntry", "IPC_MAX_SIZE_RATIO", "IPC_ALWAYS_BYTES", "STALE_TEMP_SECONDS", "META_FILE", "load_meta",
+           "atomic_write_bytes", "atomic_write_json"]
 
 # Records keep the logger name they had before the split out of store.py.
 logger = logging.getLogger("amzv_pandas._cache.store")
@@ -41,6 +49,14 @@ logger = logging.getLogger("amzv_pandas._cache.store")
 _DOCUMENT = "document.gz"
 META_FILE = "meta.json"
 _HASH_CHUNK = 1 << 20
+_SUFFIX = {"arrow": ".arrow", "parquet": ".parquet"}
+#: A frame is stored as uncompressed Arrow IPC unless that file would be more than this many times
+#: its Parquet (lz4) size; then as Parquet (issue 15: on-disk <= 2.5x today's Parquet).
+#: benchmarks/cache_formats.py measures both: IPC reloads ~5x faster, Parquet is ~3-17x smaller.
+IPC_MAX_SIZE_RATIO = 2.5
+#: Frames whose Arrow data is at most this big are always stored as IPC (no Parquet is encoded
+#: to compare with: the bytes on disk are small either way).
+IPC_ALWAYS_BYTES = 32 << 20
 
 
 def _file_digest(path: Path, digest: Any) -> str:
@@ -59,6 +75,16 @@ def _sha256_file(path: Path) -> str:
 
 def _blake2b_file(path: Path) -> str:
     return _file_digest(path, hashlib.blake2b(digest_size=32))
+
+
+def _parquet_bytes(table: pa.Table) -> pa.Buffer:
+    """``table`` as Parquet (lz4), the layout frames had before Arrow IPC."""
+    sink = pa.BufferOutputStream()
+    # Plain encoding decodes ~25% faster than dictionary pages for the mostly
+    # unique text of reports, at ~1.5x the (still small) size: reloads win.
+    # Page CRCs make a flipped bit a read error instead of silently wrong data.
+    pq.write_table(table, sink, compression="lz4", use_dictionary=False, write_page_checksum=True)
+    return sink.getvalue()
 
 
 #: Temp files of an entry (downloads, expanded JSON, atomic writes) older than this were left
@@ -161,8 +187,12 @@ class CacheEntry:
     def meta_path(self) -> Path:
         return self.path / META_FILE
 
-    def frame_path(self, variant: str) -> Path:
-        return self.path / f"frame-{variant}.parquet"
+    def frame_path(self, variant: str, fmt: str | None = None) -> Path:
+        """The frame file of ``variant`` in ``fmt`` (default: the recorded format, else ``"arrow"``)."""
+        if fmt is None:
+            info = ((self._meta or {}).get("frames") or {}).get(variant)
+            fmt = info.get("format", "parquet") if isinstance(info, dict) else "arrow"
+        return self.path / f"frame-{variant}{_SUFFIX.get(fmt, '.parquet')}"
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -211,16 +241,26 @@ class CacheEntry:
         what = "is missing" if actual is None else describe(actual, expected)
         raise CacheIntegrityError(f"cached document {self.document_path} {what}; the entry was deleted")
 
-    def read_frame(self, variant: str) -> "pd.DataFrame | None":
+    def read_frame(self, variant: str, *, dtype_backend: str = "numpy_nullable") -> "pd.DataFrame | None":
         """The cached parsed frame of ``variant``, or ``None`` when there is none (yet).
 
-        The frame is a Parquet file (lz4): reloading it skips the download, the gunzip,
-        the transcoding and the CSV parse. It is checked by its recorded size and BLAKE2b
-        digest, and by every page's CRC as it is read; the document it derives from is
-        checked by size here and by sha256 whenever it is read (:meth:`verify_document`). A
-        frame that fails is deleted with a :class:`StaleCacheWarning`; a frame without a
-        recorded digest (an older version's) is deleted silently; either way ``None`` is
-        returned and the caller re-parses the cached document.
+        Reloading it skips the download, the gunzip, the transcoding and the CSV parse. An
+        Arrow IPC frame is memory-mapped and checked by its recorded size and CRC-32 over the
+        mapping; its text columns (and, with ``dtype_backend="pyarrow"``, every column) then
+        share the mapped buffers: no copy, and the pages stay in the OS cache. A Parquet
+        frame (large repetitive frames, and every frame of earlier versions) is checked by
+        size, BLAKE2b and every page's CRC. The document it derives from is checked by size
+        here and by sha256 whenever it is read (:meth:`verify_document`). A frame that fails
+        is deleted with a :class:`StaleCacheWarning`; a frame without a recorded digest (an
+        older version's) is deleted silently; either way ``None`` is returned and the caller
+        re-parses the cached document.
+
+        Parameters
+        ----------
+        variant : str
+            The frame variant (:func:`~amzv_pandas._cache.keys.frame_variant`).
+        dtype_backend : {"numpy_nullable", "pyarrow"}
+            The dtypes of the frame returned (validated by the caller).
 
         Raises
         ------
@@ -234,30 +274,44 @@ class CacheEntry:
             doc_size = None
         self._require_document(doc_size, meta.get("size"), lambda a, e: f"has {a} bytes, expected {e}")
         info = (meta.get("frames") or {}).get(variant)
-        path = self.frame_path(variant)
-        if not info or not path.exists():
+        if not info:
             return None
-        expected = info.get("blake2b")
-        if not isinstance(expected, str):
+        fmt = info.get("format", "parquet")
+        path = self.frame_path(variant, fmt)
+        if not path.exists():
+            return None
+        expected = info.get("crc32") if fmt == "arrow" else info.get("blake2b")
+        if fmt not in _SUFFIX or not isinstance(expected, (str, int)) or isinstance(expected, bool):
             # Written by a version that kept no digest: unverifiable, so rebuilt (and rewritten with one).
             logger.debug("cached frame %s has no recorded digest; rebuilding it", path)
             unlink_quietly(path)
             return None
         problem = None
         try:
-            # One mapping of one inode: the bytes hashed are the bytes decoded, even if the
-            # file is replaced meanwhile. Page CRCs do not cover the footer (schema, names,
-            # pandas metadata): the digest does.
+            # One mapping of one inode: the bytes checked are the bytes decoded, even if the
+            # file is replaced meanwhile (frames are only ever replaced, never rewritten in place).
             with pa.memory_map(str(path), "r") as mm:
                 buf = mm.read_buffer()
                 if len(buf) != info.get("size"):
                     problem = "has the wrong size"
+                elif fmt == "arrow":
+                    # CRC-32 catches every flipped bit or byte at ~20 GB/s; BLAKE2b would cost more
+                    # than the reload (a tamper-proof digest buys nothing here: whoever can write the
+                    # frame can write the sidecar's digest too).
+                    if crc32(memoryview(buf)) != expected:
+                        problem = "fails its checksum"
+                    else:
+                        import pyarrow.ipc
+
+                        table = pyarrow.ipc.open_file(pa.BufferReader(buf)).read_all()
                 elif hashlib.blake2b(memoryview(buf), digest_size=32).hexdigest() != expected:
                     problem = "fails its digest"
                 else:
-                    # ParquetFile, not read_table: no pyarrow.dataset import in a fresh kernel.
+                    # Page CRCs do not cover the footer (schema, names, pandas metadata): the digest
+                    # does. ParquetFile, not read_table: no pyarrow.dataset import in a fresh kernel.
                     table = pq.ParquetFile(pa.BufferReader(buf), page_checksum_verification=True).read()
-                    frame = table.to_pandas(split_blocks=True)
+                if problem is None:
+                    frame = frame_to_pandas(table, dtype_backend)
                     del table
                 del buf
         except Exception as exc:  # unreadable: the footer or the buffers are damaged
@@ -315,22 +369,45 @@ class CacheEntry:
         self._meta = _write_meta(self.meta_path, meta)
 
     def write_frame(self, variant: str, frame: "pd.DataFrame") -> None:
-        """Store the parsed frame of ``variant`` (Parquet, lz4) and record its size."""
+        """Store the parsed frame of ``variant`` (Arrow IPC, or Parquet when far smaller) and record it.
+
+        The sidecar records the format, the size and the checksum (CRC-32 for IPC, BLAKE2b for
+        Parquet). Any other format's file of the same variant is removed.
+        """
         meta = self.meta()
         if meta is None:
             return
-        path = self.frame_path(variant)
         table = pa.Table.from_pandas(frame, preserve_index=False)
+        parquet = None
+        if table.nbytes > IPC_ALWAYS_BYTES:
+            parquet = _parquet_bytes(table)
+            if table.nbytes <= IPC_MAX_SIZE_RATIO * parquet.size:
+                parquet = None
+        fmt = "arrow" if parquet is None else "parquet"
+        path = self.frame_path(variant, fmt)
         with atomic_write(path, fsync=False) as fh:  # derived data: rebuilt from the document if lost
-            # Plain encoding decodes ~25% faster than dictionary pages for the mostly
-            # unique text of reports, at ~1.5x the (still small) size: reloads win.
-            # Page CRCs make a flipped bit a read error instead of silently wrong data.
-            pq.write_table(table, fh, compression="lz4", use_dictionary=False, write_page_checksum=True)
-        del table
+            if parquet is None:
+                import pyarrow.ipc
+
+                # Uncompressed, so a reload maps the buffers instead of decoding them.
+                with pyarrow.ipc.new_file(fh, table.schema) as writer:
+                    writer.write_table(table)
+            else:
+                fh.write(memoryview(parquet))
+        del table, parquet
+        for other in _SUFFIX:
+            if other != fmt:
+                unlink_quietly(self.frame_path(variant, other))
         size = path.stat().st_size
+        record: dict[str, Any] = {"size": size, "parser_version": PARSER_VERSION, "format": fmt,
+                                  "rows": int(len(frame)), "written_at": utc_now().isoformat()}
+        if fmt == "arrow":
+            with pa.memory_map(str(path), "r") as mm:
+                record["crc32"] = crc32(memoryview(mm.read_buffer()))
+        else:
+            record["blake2b"] = _blake2b_file(path)
         frames = dict(meta.get("frames") or {})
-        frames[variant] = {"size": size, "blake2b": _blake2b_file(path), "parser_version": PARSER_VERSION,
-                           "format": "parquet", "rows": int(len(frame)), "written_at": utc_now().isoformat()}
+        frames[variant] = record
         self._meta = _write_meta(self.meta_path, {**meta, "frames": frames})
 
     def delete(self) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from .._parsers.arrow import check_dtype_backend, convert_frame
 from .._specs.marketplaces import Marketplace
 from .._util.checks import shown
 from .._util.ids import check_id
@@ -184,6 +185,7 @@ def get_catalog_items(
     included_data: str | Sequence[str] = ("summaries",),
     on_invalid_sku: str = "raise",
     progress_bar_type: Any = "auto",
+    dtype_backend: str | None = None,
     client: "Transport",
 ) -> pd.DataFrame:
     """Look up catalog items by ASIN or by seller SKU (the connector's "Get Catalog Items").
@@ -229,6 +231,9 @@ def get_catalog_items(
     progress_bar_type : {"auto", "tqdm", "tqdm_notebook", None}, default "auto"
         A bar over the batches when there is more than one; with ``skus="all"`` also the bar of
         the listings report read (``None``: no bar at all).
+    dtype_backend : {"numpy_nullable", "pyarrow"}, optional
+        As in pandas' readers: ``"pyarrow"`` gives ``pd.ArrowDtype`` columns (list and dict
+        columns stay object).
     client : Client, optional
         Default: :func:`amzv_pandas.get_default_client` (resolved by ``amzv.*``; required here).
 
@@ -264,6 +269,7 @@ def get_catalog_items(
         msg = f"on_invalid_sku={on_invalid_sku!r} is not allowed; use 'raise' or 'skip'"
         raise ConfigurationError(msg, parameter="on_invalid_sku", value=on_invalid_sku, allowed=["raise", "skip"])
     sections, marketplace = shared_arguments(included_data, marketplace, progress_bar_type)
+    backend = check_dtype_backend(dtype_backend)
     if seller_id is not None:
         seller_id = check_id(seller_id, "seller_id")
     by_sku = skus is not None
@@ -334,7 +340,7 @@ def get_catalog_items(
     if not by_sku:
         if missing:
             _warn_list("item(s) asked for were not returned by Amazon", missing, MissingItemsWarning, "missing")
-        return df
+        return convert_frame(df, backend)
     if invalid or missing:
         # Named in the order asked; rejected and not found kept apart (they need different fixes).
         rejected = [s for s in ids if s in set(invalid)]
@@ -345,7 +351,7 @@ def get_catalog_items(
     if attrs["unmatched_skus"]:
         _warn_list("SKU(s) could not be paired with the items returned (their rows have no sku)",
                    attrs["unmatched_skus"], AmzvWarning, "unmatched_skus")
-    return df
+    return convert_frame(df, backend)
 
 
 def _asin_frame(ids: list[str], found: list[tuple[list[str], list[dict[str, Any]]]],

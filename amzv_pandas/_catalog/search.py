@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import pandas as pd
 
+from .._parsers.arrow import check_dtype_backend, convert_frame
 from .._specs.marketplaces import Marketplace
 from .._util.checks import check_choice, check_int, check_str
 from .._util.ids import check_id
@@ -49,6 +50,7 @@ def search_catalog_items(
     progress_bar_type: Any = "auto",
     seller_id: str | None = None,
     locale: str | None = None,
+    dtype_backend: str | None = None,
     client: "Transport",
 ) -> pd.DataFrame:
     """Search the Amazon catalog (the connector's "Search Catalog Items").
@@ -88,6 +90,9 @@ def search_catalog_items(
     locale : str, optional
         Locale of the localized summaries: ``language_COUNTRY`` such as ``"en_US"``
         (``"english"`` is refused before any call).
+    dtype_backend : {"numpy_nullable", "pyarrow"}, optional
+        As in pandas' readers: ``"pyarrow"`` gives ``pd.ArrowDtype`` columns (list and dict
+        columns stay object).
     client : Client, optional
         Default: :func:`amzv_pandas.get_default_client` (resolved by ``amzv.*``; required here).
 
@@ -161,6 +166,7 @@ def search_catalog_items(
     if locale is not None:
         locale = check_str(locale, "locale", pattern=LOCALE_PATTERN, allowed="a locale such as 'en_US'")
     sections, marketplace = shared_arguments(included_data, marketplace, progress_bar_type)
+    backend = check_dtype_backend(dtype_backend)
 
     mp = client.resolve_marketplace(marketplace)
     params.update(marketplaceIds=[mp.marketplace_id], includedData=[s for s in INCLUDED_DATA if s in sections],
@@ -217,7 +223,7 @@ def search_catalog_items(
             "more keywords) to see the rest."
         )
         warnings.warn(msg, AmzvWarning, stacklevel=2)
-    return df
+    return convert_frame(df, backend)
 
 
 def _snake(name: str) -> str:

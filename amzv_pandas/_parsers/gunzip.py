@@ -6,16 +6,19 @@ checked as the bytes come out (:func:`check_expansion`, against a :class:`Docume
 A gzip stream that is cut or corrupt raises :class:`TruncatedDocument`, on which the report
 layer downloads the document again. :class:`GunzipStream` streams a stored file (the parsers
 read it like any binary file); :func:`gunzip_bounded` expands a small document held in memory.
+Both inflate with the fastest binding available (:mod:`amzv_pandas._parsers.inflate`: ISA-L,
+zlib-ng, then stdlib zlib), which releases the GIL: pyarrow's CSV reader pulls the stream from
+its I/O thread, so inflating one block overlaps with parsing the previous ones on the other core.
 """
 
 from __future__ import annotations
 
 import os
-import zlib
 from typing import Any
 
 from ..exceptions import DocumentTooLargeError
 from .._util.limits import DocumentLimits
+from .inflate import inflater
 
 __all__ = [
     "CHUNK",
@@ -87,7 +90,8 @@ class GunzipStream:
         if self._fh is not None:
             self._fh.close()
         self._fh = open(self._path, "rb")
-        self._d = zlib.decompressobj(31)
+        self._inflater = inflater()
+        self._d = self._inflater.decompressobj(31)
         self._in = b""       # compressed bytes read but not yet given to the decompressor
         self._read_total = 0
         self._done = False
@@ -188,7 +192,7 @@ class GunzipStream:
                 # Another gzip member may follow; zero padding after the last one is allowed.
                 rest = self._d.unused_data
                 self._in = b""
-                self._d = zlib.decompressobj(31)
+                self._d = self._inflater.decompressobj(31)
                 while True:
                     rest = rest.lstrip(b"\0")
                     if len(rest) >= 2:
@@ -210,7 +214,7 @@ class GunzipStream:
             try:
                 # Called with no input too: zlib may still hold output of the last input.
                 out = self._d.decompress(self._in, size)
-            except zlib.error as exc:
+            except self._inflater.error as exc:
                 raise TruncatedDocument(f"corrupt gzip stream ({exc})") from None
             # At the end of a member zlib may leave a stale unconsumed_tail: unused_data holds the rest.
             self._in = b"" if self._d.eof else self._d.unconsumed_tail
@@ -240,16 +244,17 @@ def gunzip_bounded(data: bytes, limits: DocumentLimits | None = None, *, what: s
         The gzip stream is cut or corrupt.
     """
     limits = limits or DocumentLimits()
+    inf = inflater()
     view = memoryview(data)
     out = bytearray()
     pos = 0
     while True:
-        d = zlib.decompressobj(31)
+        d = inf.decompressobj(31)
         chunk = view[pos:]
         while True:
             try:
                 block = d.decompress(chunk, CHUNK)
-            except zlib.error as exc:
+            except inf.error as exc:
                 raise TruncatedDocument(f"corrupt gzip stream ({exc})") from None
             out += block
             consumed = len(view) - len(d.unused_data if d.eof else d.unconsumed_tail)

@@ -42,6 +42,7 @@ from .plan import (Plan, Window, check_cache_mode, check_positive, check_quotech
                    resolve_marketplaces, resolve_poll_interval)
 from .run import Run
 from .._parsers.document import parse_document  # noqa: F401  (re-exported: part of this module's API)
+from .._parsers.arrow import check_dtype_backend, convert_frame
 
 if TYPE_CHECKING:
     from .._transport.http import Transport
@@ -72,6 +73,7 @@ def read_report(
     timeout: float | None = None,
     on_cancelled: str = "warn",
     allow_unknown: bool = False,
+    dtype_backend: str | None = None,
     client: "Transport",
 ) -> pd.DataFrame:
     """Request a report (or reuse one) and return it as a DataFrame.
@@ -136,6 +138,9 @@ def read_report(
         Send a report type the registry does not list (one Amazon added after this release; it
         must still look like one: ``[A-Z0-9_]{3,100}``). Options are then sent as given and the
         document format is guessed.
+    dtype_backend : {"numpy_nullable", "pyarrow"}, optional
+        As in pandas' readers: ``None``/``"numpy_nullable"`` gives Int64/Float64/``str``/datetime64
+        columns; ``"pyarrow"`` gives ``pd.ArrowDtype`` columns (text shared with the cache's frame).
     client : Client
         The account to read with (the public ``amzv.read_report`` defaults it to
         ``amzv.get_default_client()``).
@@ -177,6 +182,7 @@ def read_report(
     if query_date_type is not None:
         rt = get_report_type(rt.resolve_query_date_type(query_date_type))
     cache_mode = check_cache_mode(cache)
+    backend = check_dtype_backend(dtype_backend)
     refresh = check_bool(refresh, "refresh")
     on_cancelled = check_choice(on_cancelled, "on_cancelled", _ON_CANCELLED)
     validate_progress_bar_type(progress_bar_type)
@@ -202,7 +208,7 @@ def read_report(
         else:
             frames[w.index] = frame
     frames.update(drive(run, todo, timeout, progress_bar_type))
-    return assemble(run, frames)
+    return convert_frame(assemble(run, frames), backend)
 
 
 def get_report(
@@ -215,6 +221,7 @@ def get_report(
     cache: bool = True,
     progress_bar_type: Any = "auto",
     allow_unknown: bool = False,
+    dtype_backend: str | None = None,
     client: "Transport",
 ) -> pd.DataFrame:
     """Download an existing report as a DataFrame.
@@ -238,6 +245,8 @@ def get_report(
     progress_bar_type : optional
         As in :func:`read_report`.
     allow_unknown : bool, default False
+        As in :func:`read_report`.
+    dtype_backend : {"numpy_nullable", "pyarrow"}, optional
         As in :func:`read_report`.
     client : Client
 
@@ -266,6 +275,7 @@ def get_report(
         report_id = check_id(report_id, "report_id")
     cache = check_bool(cache, "cache")
     allow_unknown = check_bool(allow_unknown, "allow_unknown")
+    backend = check_dtype_backend(dtype_backend)
     validate_progress_bar_type(progress_bar_type)
     wanted_rt = resolve_report_type(report_type, allow_unknown=allow_unknown) if report_type is not None else None
     # Without a type the section and quoting are matched to the report's once it is known: check their form now.
@@ -279,7 +289,7 @@ def get_report(
     if report_id is not None:
         hit = cached_by_id(store, client, report_id, section, quotechar) if cache else None
         if hit is not None:
-            return hit
+            return convert_frame(hit, backend)
         report = client.request("GET", api_path(f"{API}/reports/{{reportId}}", reportId=report_id))
     else:
         assert wanted_rt is not None
@@ -300,7 +310,7 @@ def get_report(
         report_id = str(report["reportId"])
         hit = cached_by_id(store, client, report_id, section, quotechar) if cache else None
         if hit is not None:
-            return hit
+            return convert_frame(hit, backend)
 
     rt = get_report_type(str(report.get("reportType") or (wanted_rt.name if wanted_rt else "UNKNOWN")))
     sec = check_section(section, rt)
@@ -338,4 +348,4 @@ def get_report(
         return frame
 
     frames = drive(run, [w], None, progress_bar_type, work)
-    return assemble(run, frames)
+    return convert_frame(assemble(run, frames), backend)

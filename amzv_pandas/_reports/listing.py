@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
+from .._parsers.arrow import check_dtype_backend, convert_frame
 from .._specs.marketplaces import Marketplace
 from .._specs.registry import REPORT_TYPES, resolve_report_type
 from .._specs.windows import parse_instant
@@ -99,6 +100,7 @@ def list_reports(
     created_until: Any = None,
     max_results: int | None = None,
     allow_unknown: bool = False,
+    dtype_backend: str | None = None,
     client: "Transport",
 ) -> pd.DataFrame:
     """List the account's reports (``getReports``, every page).
@@ -118,6 +120,8 @@ def list_reports(
         Stop after this many reports.
     allow_unknown : bool, default False
         Accept report types the registry does not list (see :func:`read_report`).
+    dtype_backend : {"numpy_nullable", "pyarrow"}, optional
+        As in :func:`read_report`.
     client : Client
 
     Returns
@@ -131,6 +135,7 @@ def list_reports(
     types = _report_type_names(report_types, limit=MAX_LIST_FILTER, allow_unknown=allow_unknown)
     stats = _names(statuses, "statuses", limit=MAX_LIST_FILTER, allowed=PROCESSING_STATUSES)
     max_results = check_int(max_results, "max_results", min=1, allow_none=True)
+    backend = check_dtype_backend(dtype_backend)
     since = _list_time(created_since, "created_since", is_end=False)
     until = _list_time(created_until, "created_until", is_end=True)
     now = utc_now()
@@ -178,7 +183,7 @@ def list_reports(
         df = df.iloc[:max_results].reset_index(drop=True)
     df.attrs["amzv"] = {"report_types": types, "statuses": stats, "marketplace_ids": mids, "pages": pages,
                         "created_since": iso_utc(since), "created_until": iso_utc(until) if until else None}
-    return df
+    return convert_frame(df, backend)
 
 
 _SCHEDULE_COLUMNS = ["reportScheduleId", "reportType", "marketplaceIds", "period", "nextReportCreationTime",
@@ -190,6 +195,7 @@ def list_report_schedules(
     *,
     marketplace: str | Marketplace | Sequence[str] | None = None,
     allow_unknown: bool = False,
+    dtype_backend: str | None = None,
     client: "Transport",
 ) -> pd.DataFrame:
     """List the account's report schedules (``getReportSchedules``).
@@ -203,6 +209,8 @@ def list_report_schedules(
         Only schedules covering one of these marketplaces.
     allow_unknown : bool, default False
         Accept report types the registry does not list (see :func:`read_report`).
+    dtype_backend : {"numpy_nullable", "pyarrow"}, optional
+        As in :func:`read_report`.
     client : Client
 
     Returns
@@ -213,6 +221,7 @@ def list_report_schedules(
         ``nextReportCreationTime`` (UTC) and ``reportOptions`` (dict).
     """
     types = _report_type_names(report_types, limit=None, allow_unknown=allow_unknown) or sorted(REPORT_TYPES)
+    backend = check_dtype_backend(dtype_backend)
     wanted = None
     if marketplace is not None:
         wanted = {m.marketplace_id for m in resolve_marketplaces(client, marketplace)}
@@ -239,4 +248,4 @@ def list_report_schedules(
                                                   format="ISO8601").astype("datetime64[us, UTC]")
     df["reportOptions"] = df["reportOptions"].astype(object)
     df.attrs["amzv"] = {"report_types": types, "calls": -(-len(types) // MAX_LIST_FILTER)}
-    return df
+    return convert_frame(df, backend)

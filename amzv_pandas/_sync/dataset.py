@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from .._parsers.arrow import check_dtype_backend, convert_frame, frame_to_pandas
 from .._specs.dates import DateLike, DateRange, resolve_today
 from ..exceptions import SyncError
 from .store import FOOTER_KEY, META_DIR, PART_FILE, checkpoint, fsync_dir, load_state, save_state, write_atomic
@@ -171,7 +172,8 @@ def _dataset_zone(state: Mapping[str, Any] | None) -> _dt.tzinfo:
 
 
 def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
-                end: DateLike | None = None, *, today: DateLike | None = None) -> pd.DataFrame:
+                end: DateLike | None = None, *, today: DateLike | None = None,
+                dtype_backend: str | None = None) -> pd.DataFrame:
     """Read a synced dataset back as one typed frame, oldest day first.
 
     Parameters
@@ -186,6 +188,9 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
         The date "today" means (absolute forms only). Default: today in the time
         zone of the dataset's marketplace (recorded in its sync state), as
         :func:`sync` counts days; UTC today only for a directory without a state.
+    dtype_backend : {"numpy_nullable", "pyarrow"}, optional
+        As in :func:`~amzv_pandas.read_report` (``"pyarrow"``: ``pd.ArrowDtype`` columns straight
+        from the Parquet files).
 
     Returns
     -------
@@ -205,6 +210,7 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
     from .._util.checks import check_readable_dir
 
     path = check_readable_dir(path, "path")
+    backend = check_dtype_backend(dtype_backend)
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -232,13 +238,14 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
 
             with contextlib.suppress(Exception):
                 frame = get_report_type(state["identity"]["report_type"]).empty_frame()
+        frame = convert_frame(frame, backend)
     else:
         tables = [pq.read_table(p) for _, _, p in files]
         schema = pa.unify_schemas([t.schema for t in tables], promote_options="permissive")
         metadata = dict(schema.metadata or {})
         metadata.pop(FOOTER_KEY, None)
         table = pa.concat_tables(tables, promote_options="permissive").replace_schema_metadata(metadata)
-        frame = table.to_pandas()
+        frame = frame_to_pandas(table, backend)
     frame.attrs["amzv"] = {"sync": dict(state["identity"]) if state else None, "path": str(root),
                            "days": len(files)}
     return frame

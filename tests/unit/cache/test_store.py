@@ -74,23 +74,43 @@ def test_commit_and_read_back(store):
     assert meta["frames"]["v1"]["parser_version"] == cache_mod.PARSER_VERSION
 
 
+def _force_parquet(monkeypatch):
+    """Make write_frame pick Parquet (as for a frame whose IPC form would be far larger)."""
+    from amzv_pandas._cache import entry as entry_mod
+
+    monkeypatch.setattr(entry_mod, "IPC_ALWAYS_BYTES", -1)
+    monkeypatch.setattr(entry_mod, "IPC_MAX_SIZE_RATIO", 0.0)
+
+
+def _decode_unchecked(path):
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.read_table(path).to_pandas()
+    import pyarrow.ipc
+
+    return pyarrow.ipc.open_file(str(path)).read_all().to_pandas()
+
+
+@pytest.mark.parametrize("fmt", ["arrow", "parquet"])
 @pytest.mark.parametrize("damage", ["truncate", "footer", "bitflip"])
-def test_corrupt_frame_is_dropped_with_warning(store, damage):
+def test_corrupt_frame_is_dropped_with_warning(store, damage, fmt, monkeypatch):
+    if fmt == "parquet":
+        _force_parquet(monkeypatch)
     entry = store.entry(_key())
     _store(entry)
     entry.write_frame("v1", pd.DataFrame({"a": range(1000), "b": [f"x{i}" for i in range(1000)]}))
     path = entry.frame_path("v1")
+    assert path.suffix == "." + fmt
     raw = path.read_bytes()
-    if damage == "bitflip":  # same size, and a flip that still decodes: only the pages' CRCs can tell
-        import pyarrow.parquet as pq
-
-        original = pq.read_table(path).to_pandas()
+    if damage == "bitflip":  # same size, and a flip that still decodes: only the checksums can tell
+        original = _decode_unchecked(path)
         for pos in range(len(raw) // 4, 3 * len(raw) // 4):
             flipped = bytearray(raw)
             flipped[pos] ^= 0x01
             path.write_bytes(bytes(flipped))
             try:
-                silent = pq.read_table(path).to_pandas()  # no CRC check: wrong data, no error
+                silent = _decode_unchecked(path)  # no check: wrong data, no error
             except Exception:
                 continue
             if not silent.equals(original):

@@ -88,23 +88,132 @@ def test_every_bit_flip_in_a_frame_file_is_caught(store):
     pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), original)
 
 
-def test_frame_without_recorded_digest_is_rebuilt_not_trusted(store):
-    # The previous version recorded only the size: such a frame is treated as missing.
+def _legacy_parquet_frame(entry, variant, frame, *, digest=True):
+    """Write ``frame`` exactly as the previous version did (Parquet lz4, BLAKE2b in the sidecar)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from amzv_pandas._cache.entry import _write_meta
+
+    path = entry.path / f"frame-{variant}.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="lz4",
+                   use_dictionary=False, write_page_checksum=True)
+    record = {"size": path.stat().st_size, "parser_version": "x", "format": "parquet", "rows": len(frame),
+              "written_at": "2026-11-27T00:00:00+00:00"}
+    if digest:
+        record["blake2b"] = hashlib.blake2b(path.read_bytes(), digest_size=32).hexdigest()
+    meta = json.loads(entry.meta_path.read_text())
+    meta["frames"] = {variant: record}
+    _write_meta(entry.meta_path, meta)
+    return path
+
+
+def test_frame_written_by_previous_version_is_still_read(store):
     entry = store.entry(_key())
     _store(entry)
-    entry.write_frame("v1", _frame())
+    path = _legacy_parquet_frame(entry, "v1", _frame())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = store.entry(_key()).read_frame("v1")
+    pd.testing.assert_frame_equal(got, _frame(), check_exact=True)
+    assert path.exists()
+    # rewriting the variant (a re-parse) replaces it with the new format, and the old file goes
+    again = store.entry(_key())
+    again.write_frame("v1", _frame())
+    assert not path.exists() and again.frame_path("v1").suffix == ".arrow"
+    pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), _frame(), check_exact=True)
+
+
+def test_frame_without_recorded_digest_is_rebuilt_not_trusted(store):
+    # An older version recorded only the size: such a frame is treated as missing.
+    entry = store.entry(_key())
+    _store(entry)
+    path = _legacy_parquet_frame(entry, "v1", _frame(), digest=False)
     meta = json.loads(entry.meta_path.read_text())
-    del meta["frames"]["v1"]["blake2b"]
     meta.pop("meta_digest")  # an old sidecar has no digest of its own either
     entry.meta_path.write_text(json.dumps(meta))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # an upgrade is not a corruption: no warning
         assert store.entry(_key()).read_frame("v1") is None
-    assert not entry.frame_path("v1").exists()
+    assert not path.exists()
     again = store.entry(_key())
     again.write_frame("v1", _frame())
-    assert isinstance(json.loads(again.meta_path.read_text())["frames"]["v1"]["blake2b"], str)
+    assert isinstance(json.loads(again.meta_path.read_text())["frames"]["v1"]["crc32"], int)
     pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), _frame())
+
+
+def test_new_frames_are_memory_mapped_arrow_with_a_checksum(store):
+    entry = store.entry(_key())
+    _store(entry)
+    entry.write_frame("v1", _frame())
+    record = json.loads(entry.meta_path.read_text())["frames"]["v1"]
+    assert record["format"] == "arrow" and entry.frame_path("v1").name == "frame-v1.arrow"
+    import zlib
+
+    assert record["crc32"] == zlib.crc32(entry.frame_path("v1").read_bytes())
+    assert record["size"] == entry.frame_path("v1").stat().st_size
+
+
+def test_pyarrow_backend_from_the_cache_copies_nothing(store):
+    import pyarrow as pa
+
+    n = 200_000
+    frame = pd.DataFrame({"asin": pd.array([f"B{i:09d}" for i in range(n)], dtype="str"),
+                          "units": pd.array(range(n), dtype="Int64"),
+                          "revenue": pd.array([i * 0.5 for i in range(n)], dtype="Float64")})
+    entry = store.entry(_key())
+    _store(entry)
+    entry.write_frame("v1", frame)
+    before = pa.total_allocated_bytes()
+    got = store.entry(_key()).read_frame("v1", dtype_backend="pyarrow")
+    allocated = pa.total_allocated_bytes() - before
+    assert all(isinstance(t, pd.ArrowDtype) for t in got.dtypes)
+    assert allocated < 64 << 10, f"{allocated} bytes copied out of a ~{frame.memory_usage().sum() >> 20} MiB frame"
+    assert got["asin"].iloc[-1] == frame["asin"].iloc[-1] and int(got["units"].sum()) == int(frame["units"].sum())
+    back = store.entry(_key()).read_frame("v1")  # default backend: the dtypes it was written with
+    pd.testing.assert_frame_equal(back, frame)
+
+
+def test_a_repetitive_large_frame_is_kept_as_parquet(store, monkeypatch):
+    from amzv_pandas._cache import entry as entry_mod
+
+    monkeypatch.setattr(entry_mod, "IPC_ALWAYS_BYTES", 1 << 16)
+    n = 50_000
+    repetitive = pd.DataFrame({"title": pd.array(["the same long product title " * 4] * n, dtype="str")})
+    entry = store.entry(_key())
+    _store(entry)
+    entry.write_frame("v1", repetitive)
+    assert entry.frame_path("v1").suffix == ".parquet"  # IPC would be > 2.5x the Parquet
+    pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), repetitive)
+    import random
+
+    rng = random.Random(1)
+    varied = pd.DataFrame({"x": pd.array([rng.random() for _ in range(n)], dtype="Float64")})
+    entry.write_frame("v2", varied)
+    assert entry.frame_path("v2").suffix == ".arrow"  # doubles barely compress: IPC
+
+
+@pytest.mark.parametrize("fmt", ["arrow", "parquet"])
+def test_every_bit_flip_caught_in_either_format(store, fmt, monkeypatch):
+    from amzv_pandas._cache import entry as entry_mod
+
+    if fmt == "parquet":
+        monkeypatch.setattr(entry_mod, "IPC_ALWAYS_BYTES", -1)
+        monkeypatch.setattr(entry_mod, "IPC_MAX_SIZE_RATIO", 0.0)
+    entry = store.entry(_key())
+    _store(entry)
+    entry.write_frame("v1", _frame(100))
+    path = entry.frame_path("v1")
+    assert path.suffix == "." + fmt
+    raw = path.read_bytes()
+    for pos in range(0, len(raw), 13):
+        flipped = bytearray(raw)
+        flipped[pos] ^= 0x10
+        path.write_bytes(bytes(flipped))
+        with pytest.warns(StaleCacheWarning):
+            assert store.entry(_key()).read_frame("v1") is None
+    path.write_bytes(raw)
+    pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), _frame(100))
 
 
 # --------------------------------------------------------------------------------------------
