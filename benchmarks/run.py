@@ -33,6 +33,7 @@ SCENARIOS = {
     "year": "scenario_year",
     "catalog": "scenario_catalog",
     "import": "scenario_import",
+    "datakiosk": "datakiosk",
 }
 
 
