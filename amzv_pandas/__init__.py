@@ -42,6 +42,10 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "get_catalog_items": ("_facade.api", "get_catalog_items"),
     "search_catalog_items": ("_facade.api", "search_catalog_items"),
     "expand_attributes": ("_catalog.api", "expand_attributes"),
+    # Data Kiosk (vendor analytics)
+    "read_vendor_analytics": ("_facade.api", "read_vendor_analytics"),
+    "query_data_kiosk": ("_facade.api", "query_data_kiosk"),
+    "vendor_analytics_metrics": ("_datakiosk.api", "vendor_analytics_metrics"),
     # dates and append-mode sync
     "DateRange": ("_specs.dates", "DateRange"),
     "sync": ("_facade.api", "sync"),

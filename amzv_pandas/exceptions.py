@@ -22,6 +22,7 @@ Everything the library raises on purpose derives from :class:`AmzvError`, so
     │   └── DownloadStalledError                      a download past its deadline or below the minimum rate
     ├── ReportError(AmzvError)                        .report_id, .report_type, .processing_status
     │   ├── ReportFatalError                          FATAL, with Amazon's explanation and the fix
+    │   │   └── QueryFatalError                       a Data Kiosk query ended FATAL (its error document's message)
     │   ├── ReportCancelledError                      CANCELLED (usually: no data)
     │   ├── ReportNotGeneratedError                   no finished report of that type exists
     │   └── ReportTimeout(ReportError, TimeoutError)  still processing when the timeout ran out
@@ -31,7 +32,7 @@ Everything the library raises on purpose derives from :class:`AmzvError`, so
     └── SyncError(AmzvError)                          a sync run could not proceed (e.g. locked)
 
     AmzvWarning(UserWarning)
-    ├── NoDataWarning        a report came back empty (CANCELLED)
+    ├── NoDataWarning        a report came back empty (CANCELLED), or a Data Kiosk query had no data
     ├── MissingItemsWarning  catalog items asked for but not returned
     ├── StaleCacheWarning    a cache entry was discarded and fetched again
     └── ProgressBarWarning   the requested progress bar could not be shown
@@ -66,6 +67,7 @@ __all__ = [
     "DownloadStalledError",
     "ReportError",
     "ReportFatalError",
+    "QueryFatalError",
     "ReportCancelledError",
     "ReportNotGeneratedError",
     "ReportTimeout",
@@ -356,6 +358,21 @@ class ReportFatalError(ReportError):
         self.reason = reason
         self.category = category
         self.fix = fix
+
+
+class QueryFatalError(ReportFatalError):
+    """A Data Kiosk query ended FATAL.
+
+    ``query_id`` is the query's id; ``reason`` Amazon's message from the error document
+    (both shapes: a JSON array of GraphQL errors, or an object with ``errorMessage``);
+    ``errors`` the parsed error document, when there was one.
+    """
+
+    def __init__(self, message: str, *, query_id: str | None = None, errors: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("report_type", "DATA_KIOSK_QUERY")
+        super().__init__(message, report_id=query_id, **kwargs)
+        self.query_id = query_id
+        self.errors = errors
 
 
 class ReportCancelledError(ReportError):

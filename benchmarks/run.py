@@ -36,6 +36,7 @@ SCENARIOS = {
     "read_synced": "scenario_read_synced",
     "enrich": "scenario_enrich",
     "cache_formats": "scenario_cache_formats",
+    "datakiosk": "datakiosk",
 }
 
 

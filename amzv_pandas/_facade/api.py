@@ -22,6 +22,7 @@ from .client import Client
 __all__ = ["get_default_client", "set_default_client", "resolve_client", "read_report", "get_report",
            "list_reports", "list_report_schedules", "cache_info", "clear_cache", "get_catalog_items",
            "search_catalog_items", "marketplace_participations", "sync"]
+__all__ += ["read_vendor_analytics", "query_data_kiosk"]
 
 _default_client: Client | None = None
 _default_lock = threading.Lock()
@@ -104,6 +105,8 @@ def _domain_function(name: str) -> Callable[..., Any]:
         from .._cache import store as module
     elif name in ("get_catalog_items", "search_catalog_items"):
         from .._catalog import api as module
+    elif name in ("read_vendor_analytics", "query_data_kiosk"):
+        from .._datakiosk import api as module
     elif name == "marketplace_participations":
         from .. import _sellers as module
     else:  # "sync"
@@ -114,6 +117,7 @@ def _domain_function(name: str) -> Callable[..., Any]:
 _WRAPPED = frozenset({"read_report", "get_report", "list_reports", "list_report_schedules", "cache_info",
                       "clear_cache", "get_catalog_items", "search_catalog_items", "marketplace_participations",
                       "sync"})
+_WRAPPED |= frozenset({"read_vendor_analytics", "query_data_kiosk"})
 _wrap_lock = threading.Lock()
 
 

@@ -77,3 +77,15 @@ class Client(Transport):
         from .. import _sellers
 
         return _sellers.marketplace_participations(client=self)
+
+    def read_vendor_analytics(self, start: Any = None, end: Any = None, **kwargs: Any) -> "pd.DataFrame":
+        """Vendor Analytics from Data Kiosk as a DataFrame; see :func:`amzv.read_vendor_analytics`."""
+        from .._datakiosk import api
+
+        return api.read_vendor_analytics(start, end, client=self, **kwargs)
+
+    def query_data_kiosk(self, query: str, **kwargs: Any) -> "pd.DataFrame":
+        """Run any Data Kiosk GraphQL query, every page, flattened; see :func:`amzv.query_data_kiosk`."""
+        from .._datakiosk import api
+
+        return api.query_data_kiosk(query, client=self, **kwargs)

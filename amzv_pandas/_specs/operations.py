@@ -48,6 +48,11 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("getCatalogItem_2020_12_01", "GET", "/catalog/2020-12-01/items/{asin}", 2.0, 2),
     Operation("getMarketplaceParticipations", "GET", "/sellers/v1/marketplaceParticipations", 0.016, 15),
     Operation("getAccount", "GET", "/sellers/v1/account", 0.016, 15),
+    Operation("getQueries", "GET", "/dataKiosk/2023-11-15/queries", 0.0222, 10),
+    Operation("createQuery", "POST", "/dataKiosk/2023-11-15/queries", 0.0167, 15),
+    Operation("getQuery", "GET", "/dataKiosk/2023-11-15/queries/{queryId}", 2.0, 15),
+    Operation("cancelQuery", "DELETE", "/dataKiosk/2023-11-15/queries/{queryId}", 0.0222, 10),
+    Operation("getDocument", "GET", "/dataKiosk/2023-11-15/documents/{documentId}", 0.0167, 15),
 )
 del _R
 

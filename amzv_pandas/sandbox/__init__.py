@@ -7,10 +7,13 @@
 
 The server listens on 127.0.0.1 only. It answers Login with Amazon
 (``/auth/o2/token`` and a consent-page stand-in), the Reports 2021-06-30,
-Catalog Items 2022-04-01 and Sellers v1 operations as Amazon's models define
-them (validation, error format, pagination, rate limits and the
-``x-amzn-RateLimit-Limit`` header), and serves report documents from
-presigned-URL-like links. With ``static=True`` it answers only the models'
+Catalog Items 2022-04-01, Sellers v1 and Data Kiosk 2023-11-15 operations as
+Amazon's models define them (validation, error format, pagination, rate limits
+and the ``x-amzn-RateLimit-Limit`` header), and serves report and Data Kiosk
+documents from presigned-URL-like links. Data Kiosk queries are validated
+against the Vendor Analytics SDL and executed with graphql-core (see
+:mod:`amzv_pandas.sandbox._services.datakiosk` for the behaviour a client can
+rely on, e.g. the concurrent-query limit's 429 ``QuotaExceeded``). With ``static=True`` it answers only the models'
 static examples, like Amazon's own sandbox hosts.
 
 ``import amzv_pandas`` never imports this package.
@@ -166,6 +169,13 @@ class Sandbox:
               after ``max_seconds=`` (default 600) or when the server closes;
             * ``"missing_status"`` — a getReport answer lacks ``processingStatus``
               (or the field named by ``field=``);
+            * ``"query_outcome"`` — the next Data Kiosk query ends with ``status=``
+              ``"FATAL"`` (default; its error document holds ``message=``, as a JSON
+              array of GraphQL errors, or with ``error_shape="message"`` as
+              ``{"errorMessage": ...}``), ``"CANCELLED"`` or ``"NO_DATA"`` (DONE with
+              neither document id);
+            * ``"query_limit"`` — the next createQuery is refused as if the account
+              had reached its concurrent non-terminal query limit (429 QuotaExceeded);
             * ``"echo_credentials"`` — with ``operation="token"``, the token endpoint
               answers 401 repeating the posted form (client secret, refresh token) in
               ``error_description``; for an SP-API operation, 403 repeating the
@@ -174,8 +184,8 @@ class Sandbox:
             An operationId, ``"token"``, ``"consent"`` or ``"downloadDocument"``.
             None means any SP-API operation (not the token endpoint or downloads).
             Kinds bound to one operation (``truncate``, ``report_outcome``,
-            ``not_found_after_create``, ``fail_after_create``, ``missing_status``)
-            ignore it.
+            ``not_found_after_create``, ``fail_after_create``, ``missing_status``,
+            ``query_outcome``, ``query_limit``) ignore it.
         count : int or None
             How many requests the fault applies to; None: no limit (until
             :meth:`clear_faults`).
@@ -216,6 +226,10 @@ def serve(
     account_type: str = "vendor",
     fault_rates: Mapping[str, Any] | None = None,
     fault_seed: int = 0,
+    datakiosk_page_size: int = 1000,
+    datakiosk_max_queries: int = 5,
+    datakiosk_gzip: bool = True,
+    datakiosk_marketplaces: Sequence[str] = ("ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"),
     **data_options: Any,
 ) -> Sandbox:
     """Start a sandbox server in a background thread.
@@ -234,7 +248,7 @@ def serve(
     token_lifetime : float
         Seconds an LWA access token lives.
     processing_seconds : float
-        Seconds from createReport to a terminal status at speed 1.
+        Seconds from createReport (or createQuery) to a terminal status at speed 1.
     document_ttl : float
         Seconds a presigned document URL stays valid.
     rate_limits : mapping, optional
@@ -252,6 +266,16 @@ def serve(
     fault_seed : int
         Seeds the draws of random faults: the same seed gives the same sequence
         of draws.
+    datakiosk_page_size : int
+        JSONL lines (view elements) per Data Kiosk data document; a longer result
+        is paginated (``pagination.nextToken``).
+    datakiosk_max_queries : int
+        Concurrent non-terminal Data Kiosk queries per account; createQuery beyond
+        it answers 429 ``QuotaExceeded``.
+    datakiosk_gzip : bool
+        Serve Data Kiosk documents with ``Content-Encoding: gzip`` (False: plain).
+    datakiosk_marketplaces : sequence of str
+        The vendor account's marketplaces: each period has one line per marketplace.
     **data_options
         Passed to :class:`~amzv_pandas.sandbox.data.SandboxData`.
 
@@ -267,7 +291,9 @@ def serve(
     server = SandboxServer(data, port=port, speed=speed, static=static, token_lifetime=token_lifetime,
                            processing_seconds=processing_seconds, document_ttl=document_ttl,
                            rate_limits=rate_limits, account_type=account_type, seed=seed,
-                           fault_rates=fault_rates, fault_seed=fault_seed)
+                           fault_rates=fault_rates, fault_seed=fault_seed,
+                           datakiosk={"page_size": datakiosk_page_size, "max_queries": datakiosk_max_queries,
+                                      "gzip": datakiosk_gzip, "marketplaces": tuple(datakiosk_marketplaces)})
     return Sandbox(server.start())
 
 

@@ -17,7 +17,7 @@ pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["01_quickstart", "02_vendor_sales", "03_report_form", "04_backfill"]
+NAMES = ["01_quickstart", "02_vendor_sales", "03_report_form", "04_backfill", "06_vendor_analytics"]
 
 
 def test_every_notebook_is_listed() -> None:

@@ -29,6 +29,7 @@ RANKS: dict[str, float] = {
     "amzv_pandas._cache": 3.1,
     "amzv_pandas._reports": 3.2,
     "amzv_pandas._sellers": 3.2,
+    "amzv_pandas._datakiosk": 3.25,
     "amzv_pandas._catalog": 3.3,
     "amzv_pandas._sync": 3.4,
     "amzv_pandas._facade": 4,

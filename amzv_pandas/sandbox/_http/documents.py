@@ -139,15 +139,15 @@ class DocumentStore:
             yield pending.popleft().result()
         yield _FINAL_BLOCK + struct.pack("<II", crc, size & 0xFFFFFFFF)
 
-    def put(self, doc_id: str, content_type: str, chunks: Iterable[bytes]) -> StoredDocument:
-        """Compress ``chunks`` (uncompressed bytes) into a stored document."""
+    def put(self, doc_id: str, content_type: str, chunks: Iterable[bytes], *, compress: bool = True) -> StoredDocument:
+        """Compress ``chunks`` (uncompressed bytes) into a stored document (``compress=False``: keep them plain)."""
         md5 = hashlib.md5(usedforsecurity=False)
         buffer: list[bytes] = []
         fh = None
         path = None
         size = 0
         try:
-            for block in self._gzip(chunks):
+            for block in (self._gzip(chunks) if compress else regroup(chunks, _BLOCK)):
                 md5.update(block)
                 size += len(block)
                 if fh is None:

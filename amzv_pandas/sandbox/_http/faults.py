@@ -32,6 +32,8 @@ FAULT_KINDS: dict[str, dict[str, Any]] = {
     "drip": {"bytes_per_second": 1.0, "max_seconds": 600.0},
     "missing_status": {"field": "processingStatus"},
     "echo_credentials": {},
+    "query_outcome": {"status": "FATAL", "message": None, "error_shape": "graphql"},
+    "query_limit": {},
 }
 
 #: Faults that answer (or do not answer) a request in place of the real handler.
@@ -41,7 +43,7 @@ BODY_DOCUMENTS = ("null", "deep", "bomb", "oversized")
 #: Faults whose operation is fixed by their nature.
 _FORCED_OPERATION = {"truncate": "downloadDocument", "not_found_after_create": "getReport",
                      "report_outcome": "createReport", "fail_after_create": "createReport",
-                     "missing_status": "getReport"}
+                     "missing_status": "getReport", "query_outcome": "createQuery", "query_limit": "createQuery"}
 _REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
@@ -75,6 +77,11 @@ def _check_options(kind: str, operation: str | None, opts: dict[str, Any]) -> No
     """Raise ValueError/TypeError for an option value a fault cannot use."""
     if kind == "report_outcome" and opts["status"] not in ("FATAL", "CANCELLED"):
         raise ValueError(f"report_outcome status must be 'FATAL' or 'CANCELLED', got {opts['status']!r}")
+    if kind == "query_outcome":
+        if opts["status"] not in ("FATAL", "CANCELLED", "NO_DATA"):
+            raise ValueError(f"query_outcome status must be 'FATAL', 'CANCELLED' or 'NO_DATA', got {opts['status']!r}")
+        if opts["error_shape"] not in ("graphql", "message"):
+            raise ValueError(f"query_outcome error_shape must be 'graphql' or 'message', got {opts['error_shape']!r}")
     if kind == "truncate" and not 0 <= float(opts["fraction"]) < 1:
         raise ValueError("truncate fraction must be in [0, 1)")
     if kind == "delay" and float(opts["seconds"]) < 0:

@@ -6,7 +6,8 @@ stdlib ``ThreadingHTTPServer`` that turns requests into calls on it:
 
 * ``POST /auth/o2/token`` and ``GET /apps/authorize/consent`` — Login with Amazon;
 * the operations of the Reports 2021-06-30, Catalog Items 2022-04-01 and Sellers
-  models (all four models, Catalog 2020-12-01 included, in static mode);
+  models and the Data Kiosk 2023-11-15 operations (all five models, Catalog
+  2020-12-01 included, in static mode);
 * ``GET /_documents/<id>?X-Amz-...`` — presigned document downloads (no token).
 
 Request lines go to the ``amzv_pandas.sandbox`` logger at DEBUG with presigned
@@ -28,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .._data.api_models import Operation, load_operations, match_operation
 from .._services.catalog import CatalogService
 from .._services.common import Clock, TokenCodec
+from .._services.datakiosk import DataKioskService
 from .._services.reports import ReportsService
 from .._services.schedules import SchedulesService
 from .._services.request import ApiError, QueryArgs, Request, Response
@@ -46,7 +48,7 @@ __all__ = ["SandboxServer", "STATIC_RATE", "STATIC_BURST"]
 #: Amazon's sandbox hosts allow 5 requests/s with a burst of 15 for every operation.
 STATIC_RATE, STATIC_BURST = 5.0, 15
 #: Models served in dynamic mode (Catalog 2020-12-01 only has static examples here).
-_DYNAMIC_MODELS = ("reports_2021-06-30", "catalogItems_2022-04-01", "sellers")
+_DYNAMIC_MODELS = ("reports_2021-06-30", "catalogItems_2022-04-01", "sellers", "dataKiosk_2023-11-15")
 _MAX_BODY = 10 << 20
 #: How long close() waits for request threads (a drip or a bomb notices within a tick).
 _CLOSE_JOIN_SECONDS = 3.0
@@ -56,13 +58,15 @@ class SandboxServer(Sending):
 
     ``data`` is the :class:`~amzv_pandas.sandbox.data.SandboxData` behind it; every
     other parameter is the one of :func:`amzv_pandas.sandbox.serve` of the same name
-    (documented there, once), ``seed`` making report and schedule ids reproducible.
+    (documented there, once), ``seed`` making report and schedule ids reproducible;
+    ``datakiosk`` holds serve's ``datakiosk_*`` options without the prefix.
     """
 
     def __init__(self, data: Any, *, port: int = 0, speed: float = 1.0, static: bool = False,
                  token_lifetime: float = 3600, processing_seconds: float = 6.0, document_ttl: float = 300.0,
                  rate_limits: Mapping[str, tuple[float, int]] | None = None, account_type: str = "vendor",
-                 seed: int = 0, fault_rates: Mapping[str, Any] | None = None, fault_seed: int = 0) -> None:
+                 seed: int = 0, fault_rates: Mapping[str, Any] | None = None, fault_seed: int = 0,
+                 datakiosk: Mapping[str, Any] | None = None) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be > 0, got {speed!r}")
         if account_type not in ("vendor", "seller"):
@@ -96,6 +100,9 @@ class SandboxServer(Sending):
                                       take_outcome_fault=self._take_outcome_fault)
         self.schedules = SchedulesService(self.clock, seed=seed, account_type=account_type)
         self.catalog = CatalogService(data, account_type=account_type, codec=codec)
+        self.datakiosk = DataKioskService(data, self.documents, self.clock,
+                                          processing_seconds=processing_seconds / self.speed, seed=seed, codec=codec,
+                                          take_fault=self._take_query_fault, **dict(datakiosk or {}))
         self.static_responder = StaticResponder(self.operations) if static else None
         self._handlers: dict[str, Callable[[Request], Response]] = {
             "reports_2021-06-30/getReports": self.reports.get_reports,
@@ -111,6 +118,11 @@ class SandboxServer(Sending):
             "catalogItems_2022-04-01/getCatalogItem": self.catalog.get_item,
             "sellers/getMarketplaceParticipations": self.catalog.participations,
             "sellers/getAccount": self.catalog.account,
+            "dataKiosk_2023-11-15/createQuery": self.datakiosk.create_query,
+            "dataKiosk_2023-11-15/getQueries": self.datakiosk.get_queries,
+            "dataKiosk_2023-11-15/getQuery": self.datakiosk.get_query,
+            "dataKiosk_2023-11-15/cancelQuery": self.datakiosk.cancel_query,
+            "dataKiosk_2023-11-15/getDocument": self.datakiosk.get_document,
         }
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._conn_lock = threading.Lock()
@@ -165,6 +177,7 @@ class SandboxServer(Sending):
             if thread is not threading.current_thread():
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
         self.reports.close()
+        self.datakiosk.close()
         self.documents.close()
 
     def _track(self, conn: socket.socket, *, add: bool) -> None:
@@ -231,6 +244,9 @@ class SandboxServer(Sending):
         if fault is None:
             return None
         return fault.options["status"], fault.options["error_details"]
+
+    def _take_query_fault(self, kinds: set[str]) -> Any:
+        return self.faults.take(kinds, "createQuery", sp_api=True)
 
     def _wait(self, seconds: float) -> bool:
         """Sleep unless the server is closing; True when it is."""
@@ -318,7 +334,7 @@ class SandboxServer(Sending):
             what = "method" if path_known else "resource"
             raise ApiError(404, "NotFound", f"Resource not found: {method} {path}",
                            f"The sandbox has no such {what}; it serves the Reports 2021-06-30, "
-                           "Catalog Items 2022-04-01 and Sellers v1 operations.")
+                           "Catalog Items 2022-04-01, Sellers v1 and Data Kiosk 2023-11-15 operations.")
         name = op.operation_id
         self._count(name)
         answer = self._apply_faults(name, sp_api=True, handler=handler, body=body)

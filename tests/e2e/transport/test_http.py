@@ -288,6 +288,8 @@ def test_no_secret_in_logs_through_authorize_reports_and_catalog(sb, caplog):
     with amzv.Client(profile="leak-test", endpoint=sb.url) as c:
         amzv.read_report("GET_MERCHANT_LISTINGS_ALL_DATA", client=c, progress_bar_type=None, poll_interval=0.02)
         amzv.get_catalog_items(sb.data.asins[:3], client=c, progress_bar_type=None)
+        amzv.read_vendor_analytics("2026-09-01", "2026-09-01", metrics="traffic", client=c,
+                                   progress_bar_type=None, poll_interval=0.02)
         access_token = c.tokens._token
     secrets = {"client secret": sb.credentials.client_secret, "refresh token": creds.refresh_token,
                "authorization code": seen["code"], "access token": access_token}
