@@ -13,7 +13,8 @@ import pytest
 from amzv_pandas._datakiosk import queue
 from amzv_pandas._datakiosk.api import query_data_kiosk, read_vendor_analytics
 from amzv_pandas._datakiosk.results import ResultCache
-from amzv_pandas.exceptions import ConfigurationError, NoDataWarning, QueryFatalError, ReportFatalError, ReportTimeout
+from amzv_pandas.exceptions import (ConfigurationError, NoDataWarning, QueryFatalError, ReportFatalError, ReportTimeout,
+                                   StaleCacheWarning)
 
 from .fake import FakeDataKiosk, jsonl, line
 
@@ -55,14 +56,22 @@ def test_repeat_call_is_a_cache_hit_with_zero_calls(fake):
     pd.testing.assert_frame_equal(first, again)
     assert again.attrs["amzv"]["from_cache"] is True and again.attrs["amzv"]["query_ids"] == ["q1", "q2"]
     # a damaged frame is rebuilt from the verified pages, still without a call
-    entry = ResultCache.for_client(fake, first.attrs["amzv"]["query_sha256"], START, END)
-    frame_file = next(entry.store.entry(entry.key).path.glob("frame-*.parquet"))
-    frame_file.write_bytes(b"garbage")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    result = ResultCache.for_client(fake, first.attrs["amzv"]["query_sha256"], START, END)
+    cached = result.store.entry(result.key)
+    cached.meta()
+    # whichever format the cache chose (memory-mapped Arrow IPC or Parquet), the one file it recorded
+    frame_file = cached.frame_path(result.variant)
+    assert frame_file.exists() and list(cached.path.glob("frame-*")) == [frame_file]
+    damaged = b"garbage" + frame_file.read_bytes()[7:]
+    frame_file.write_bytes(damaged)
+    with pytest.warns(StaleCacheWarning, match="rebuilt"):
         third = read_vendor_analytics(START, END, client=fake, **KW)
     assert fake.total_calls == before
     pd.testing.assert_frame_equal(first, third)
+    assert frame_file.exists() and frame_file.read_bytes() != damaged  # rewritten from the pages
+    fourth = read_vendor_analytics(START, END, client=fake, **KW)  # the rebuilt frame verifies
+    assert fake.total_calls == before and fourth.attrs["amzv"]["from_cache"] is True
+    pd.testing.assert_frame_equal(first, fourth)
     fresh = read_vendor_analytics(START, END, client=fake, refresh=True, **KW)
     assert fake.calls["createQuery"] == 4 and fresh.attrs["amzv"]["from_cache"] is False
 
