@@ -14,6 +14,7 @@ A module that needs something more (a pre-filled server, a check after each test
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Iterator
 
 import pytest
@@ -53,3 +54,21 @@ def client(sb: Any, client_options: dict[str, Any]) -> Iterator[Any]:
     """A client of ``sb``, closed after the test."""
     with sb.client(**client_options) as c:
         yield c
+
+
+@pytest.fixture
+def resent(caplog: pytest.LogCaptureFixture) -> Any:
+    """``resent(operation)``: how many calls the client re-sent after a timeout, a broken
+    connection or a 5xx (not a 429, which the sandbox does not count as a call).
+
+    Under load a request can time out after the server answered it, so the server counts it
+    twice; tests counting calls allow exactly those re-sends and nothing more.
+    """
+    caplog.set_level(logging.DEBUG, logger="amzv_pandas._transport.sending")
+
+    def count(operation: str) -> int:
+        return sum(1 for r in caplog.records
+                   if r.getMessage().startswith(f"{operation}: ") and ", retry " in r.getMessage()
+                   and not r.getMessage().startswith(f"{operation}: HTTP 429"))
+
+    return count

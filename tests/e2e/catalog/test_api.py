@@ -52,11 +52,12 @@ def test_search_pages_up_to_max_results(sb: Any, client: Any) -> None:
     assert df["item_name"].str.contains("coffee", case=False).all()
 
 
-def test_search_everything_respects_the_cap(sb: Any, client: Any) -> None:
+def test_search_everything_respects_the_cap(sb: Any, client: Any, resent: Any) -> None:
     df = search_catalog_items("coffee", max_results=None, client=client, progress_bar_type=None)
     total = df.attrs["amzv"]["number_of_results"]
     assert len(df) == min(total, 1000)
-    assert calls(sb) == math.ceil(len(df) / 20)
+    pages = math.ceil(len(df) / 20)
+    assert pages <= calls(sb) <= pages + resent(OP)
 
 
 def test_lookup_batches_and_reports_missing(sb: Any, client: Any) -> None:
@@ -223,7 +224,7 @@ def big_sb(make_sandbox: Any) -> Any:
     return make_sandbox(speed=50, n_asins=1500)
 
 
-def test_the_1000_result_cap_on_the_sandbox(big_sb: Any, tmp_path: Path) -> None:
+def test_the_1000_result_cap_on_the_sandbox(big_sb: Any, tmp_path: Path, resent: Any) -> None:
     from amzv_pandas.exceptions import AmzvWarning
 
     big_sb.reset_stats()
@@ -233,16 +234,16 @@ def test_the_1000_result_cap_on_the_sandbox(big_sb: Any, tmp_path: Path) -> None
     assert df.attrs["amzv"]["number_of_results"] > 1000
     assert len(df) == 1000 and df["asin"].is_unique
     assert df.attrs["amzv"]["capped"] is True
-    assert big_sb.stats()["calls"][OP] == 50  # pages of 20 up to the cap, not one more
+    assert 50 <= big_sb.stats()["calls"][OP] <= 50 + resent(OP)  # pages of 20 up to the cap, not one more
 
 
-def test_a_thousand_asins_in_fifty_calls_without_429s(big_sb: Any, tmp_path: Path) -> None:
+def test_a_thousand_asins_in_fifty_calls_without_429s(big_sb: Any, tmp_path: Path, resent: Any) -> None:
     big_sb.reset_stats()
     asins = big_sb.data.asins[:1000]
     with big_sb.client(marketplace="US", cache_dir=tmp_path) as c:
         df = get_catalog_items(asins, client=c, progress_bar_type=None)
     stats = big_sb.stats()
-    assert stats["calls"][OP] == 50
+    assert 50 <= stats["calls"][OP] <= 50 + resent(OP)
     assert stats["throttled"].get(OP, 0) <= 1
     found = set(df["asin"])
     assert found | set(df.attrs["amzv"]["missing"]) == set(asins)
