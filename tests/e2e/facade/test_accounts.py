@@ -212,3 +212,14 @@ def test_get_report_takes_marketplace_lists_and_accounts(sb):
     with pytest.raises(ConfigurationError, match="with report_id") as info:
         amzv.get_report("123", marketplace=["US", "CA"], client=clients[0])
     assert info.value.parameter == "marketplace"
+
+
+def test_an_accounts_unusable_cache_dir_is_refused_before_any_call(sb, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    sb.reset_stats()
+    with pytest.raises(ConfigurationError, match="account 'b'") as info:
+        amzv.read_report(SALES, START, END, progress_bar_type=None,
+                         accounts=[sb.clients()[0], sb.account_options(2, name="b", cache_dir=str(blocker / "c"))])
+    assert info.value.parameter == "cache_dir"
+    assert sb.stats()["calls"] == {}
