@@ -96,6 +96,10 @@ ACCOUNT_FUNCTIONS = frozenset({"read_report", "get_report", "list_reports", "get
                                "search_catalog_items", "read_vendor_analytics"})
 #: Functions whose progress bar counts report windows: each account's read gets a part of one shared bar.
 _WINDOW_PROGRESS = frozenset({"read_report", "get_report"})
+#: How a function's per-account results ({name: result}, in the accounts' order) become one result;
+#: the default joins DataFrames with an ``account`` column. A function whose results are not frames
+#: (a future ``sync``'s SyncResults) registers its own here.
+COMBINE: dict[str, Callable[[dict[str, Any], dict[str, Any]], Any]] = {}
 
 ACCOUNTS_DOC = """\
     accounts : list, optional
@@ -316,6 +320,8 @@ def _call_accounts(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict
     finally:
         if progress is not None:
             progress.close()
+    if name in COMBINE:
+        return COMBINE[name](results, kwargs)
     frames = {k: v for k, v in results.items() if isinstance(v, pd.DataFrame)}
     return acc.concat_accounts(frames, pyarrow=kwargs.get("dtype_backend") == "pyarrow")
 
