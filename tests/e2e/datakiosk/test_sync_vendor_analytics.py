@@ -130,6 +130,20 @@ def test_a_killed_subprocess_resumes_to_the_same_dataset(sb, tmp_path, reference
     assert statuses[-1] == "complete" and (point == "history-end" or "killed" in statuses)
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_subprocess_killed_at_a_random_instant_resumes_to_the_same_dataset(sb, tmp_path, reference, seed):
+    import random
+
+    path = tmp_path / "va"
+    child = _child(sb, path, tmp_path / "cache")
+    time.sleep(random.Random(seed).uniform(2.0, 5.0))  # the child imports for a second or two, runs ~5 s
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    with sb.client(marketplace="US", cache_dir=tmp_path / "cache") as c:
+        assert run(c, path).status == "complete"
+    pd.testing.assert_frame_equal(canon(amzv.read_synced(path)), reference)
+
+
 def test_a_killed_runs_query_is_polled_again_not_created_again(make_fresh_sandbox, tmp_path):
     sb = make_fresh_sandbox(speed=1, processing_seconds=4.0)
     path, cache = tmp_path / "va", tmp_path / "cache"
