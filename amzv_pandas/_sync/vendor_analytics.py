@@ -286,6 +286,24 @@ def _check_arguments(view: Any, aggregate_by: Any, metrics: Any, group_by: Any, 
     return options, one_day
 
 
+def _check_range(start: Any, end: Any, day0: _dt.date, fixed: bool) -> DateRange:
+    """``start`` → ``end`` resolved on ``day0``: the end not in the future, the start at most two years back."""
+    from .._specs.datakiosk.schema import two_years_back
+
+    rng = DateRange.parse(start, end).resolve(today=day0)
+    if rng.end > day0:
+        raise ConfigurationError(f"end={rng.end} is in the future (today is {day0}); Data Kiosk has no data for it",
+                                 parameter="end", value=str(rng.end), allowed=f"a date up to {day0}")
+    # Each query is checked against UTC today too: the later of the two sets the limit.
+    earliest = two_years_back(day0 if fixed else max(day0, utc_now().date()))
+    if rng.start < earliest:
+        raise ConfigurationError(
+            f"start={rng.start} is more than two years back: Data Kiosk keeps data from {earliest} on; for a "
+            f"recurring sync use a relative start such as start='today-700', which follows the calendar",
+            parameter="start", value=str(rng.start), allowed=f"a date from {earliest} to {rng.end}")
+    return rng
+
+
 def sync_vendor_analytics(
     path: str | os.PathLike[str],
     *,
@@ -358,7 +376,6 @@ def sync_vendor_analytics(
     read_synced, sync_history, read_vendor_analytics
     """
     from .._specs.datakiosk.build import plan_query
-    from .._specs.datakiosk.schema import two_years_back
     from .._specs.marketplaces import Marketplace
     from .._util.checks import check_writable_dir
     from .._util.progress import get_progress_bar, validate_progress_bar_type
@@ -373,23 +390,15 @@ def sync_vendor_analytics(
         raise ConfigurationError(f"marketplace={marketplace!r:.80}: give one country code or marketplace id, or "
                                  "None for every marketplace of the account", parameter="marketplace",
                                  value=marketplace, allowed="one marketplace or None")
+    # The dates are checked once by UTC's calendar before the client is touched (a bad date is reported
+    # before missing credentials), then by the marketplace's, the one the days are counted in.
+    _check_range(start, end, resolve_today(today), today is not None)
     mp = client.resolve_marketplace(marketplace)
     market_id = mp.marketplace_id if marketplace is not None else None
     check_writable_dir(client.cache_dir, "cache_dir")  # the in-flight records of the queries
-
     zone = ZoneInfo(mp.timezone)
     day0 = resolve_today(today, tz=zone)
-    rng = DateRange.parse(start, end).resolve(today=day0)
-    if rng.end > day0:
-        raise ConfigurationError(f"end={rng.end} is in the future (today is {day0}); Data Kiosk has no data for it",
-                                 parameter="end", value=str(rng.end), allowed=f"a date up to {day0}")
-    # Each query is checked against UTC today too: the later of the two sets the limit.
-    earliest = two_years_back(day0 if today is not None else max(day0, utc_now().date()))
-    if rng.start < earliest:
-        raise ConfigurationError(
-            f"start={rng.start} is more than two years back: Data Kiosk keeps data from {earliest} on; for a "
-            f"recurring sync use a relative start such as start='today-700', which follows the calendar",
-            parameter="start", value=str(rng.start), allowed=f"a date from {earliest} to {rng.end}")
+    rng = _check_range(start, end, day0, today is not None)
     period = options["aggregate_by"]
     max_units = 1 if one_day else WINDOW_UNITS[period]
     units = [u for u in target_units(rng.start, rng.end, period) if rng.start <= u[0] and u[1] <= rng.end]

@@ -134,8 +134,8 @@ def test_data_kiosk_cold_and_warm(sb, tmp_path):
     lambda c, b: amzv.get_catalog_items(["B000000001"], client=c, dtype_backend=b),
     lambda c, b: amzv.search_catalog_items("coffee", client=c, dtype_backend=b),
     lambda c, b: c.read_report(SALES, *WEEK1, dtype_backend=b),
-], ids=["read_report", "read_vendor_analytics", "query_data_kiosk", "get_report", "list_reports", "list_report_schedules", "get_catalog_items",
-        "search_catalog_items", "Client.read_report"])
+], ids=["read_report", "read_vendor_analytics", "query_data_kiosk", "get_report", "list_reports",
+        "list_report_schedules", "get_catalog_items", "search_catalog_items", "Client.read_report"])
 @pytest.mark.parametrize("bad", ["pyarow", "numpy", "arrow", 1, ""])
 def test_bad_value_refused_before_any_request(sb, client, call, bad):
     with pytest.raises(ConfigurationError) as err:

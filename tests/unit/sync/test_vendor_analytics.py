@@ -265,6 +265,13 @@ def test_every_argument_is_checked_before_any_call(tmp_path, kiosk, kw, paramete
     assert kiosk.windows == [] and not (tmp_path / "va" / "_amzv_sync").exists()
 
 
+def test_a_bad_date_is_reported_before_missing_credentials(tmp_path, kiosk):
+    amzv.set_default_client(None)
+    with pytest.raises(ConfigurationError) as info:  # no credentials anywhere: the default client cannot be built
+        amzv.sync_vendor_analytics(tmp_path / "va", start="today-900", metrics="traffic", progress_bar_type=None)
+    assert info.value.parameter == "start" and kiosk.windows == []
+
+
 def test_sync_source_refuses_report_arguments_and_a_second_identity(tmp_path, kiosk):
     with pytest.raises(ConfigurationError, match="report_options"):
         amzv.sync("vendor_analytics:manufacturing", tmp_path / "va", start=START, report_options={"a": "b"},
