@@ -11,10 +11,12 @@ import json
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import amzv_pandas as amzv
 from amzv_pandas._facade.client import Client
-from amzv_pandas.exceptions import ConfigurationError, QueryFatalError, SyncError
+from amzv_pandas.exceptions import AmzvError, ConfigurationError, QueryFatalError, SyncError
 
 VA = importlib.import_module("amzv_pandas._sync.vendor_analytics")
 TODAY = dt.date(2026, 6, 1)  # days up to 2026-05-28 are final (72 h after their end, US time)
@@ -283,3 +285,24 @@ def test_sync_source_refuses_report_arguments_and_a_second_identity(tmp_path, ki
     run(tmp_path / "va")
     with pytest.raises(SyncError, match="different sync"):
         run(tmp_path / "va", metrics=["traffic"])
+
+
+WRONG = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
+                  st.text(max_size=12), st.lists(st.text(max_size=6), max_size=3), st.binary(max_size=4),
+                  st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+PARAMS = ("path", "start", "end", "view", "aggregate_by", "metrics", "group_by", "totals", "currency", "marketplace",
+          "budget", "progress_bar_type", "today")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(param=st.sampled_from(PARAMS), value=WRONG)
+def test_generated_wrong_values_are_clean_errors_before_any_call(tmp_path, kiosk, param, value):
+    kiosk.windows.clear()
+    kw = dict(path=tmp_path / "va", start=START, end=END, metrics="traffic", today=TODAY, client=_client(),
+              progress_bar_type=None)
+    kw[param] = value
+    try:
+        VA.sync_vendor_analytics(**kw)
+    except AmzvError:
+        assert kiosk.windows == [], (param, value)
+    # (a value that happens to be valid just runs)
