@@ -32,6 +32,10 @@ The same dataset layout, state, lock, history and crash-safety rules as report s
   the marketplace's zone plus 72 hours (:data:`PUBLICATION_LAG`), as Amazon publishes them.
 * **Resume**: a killed run's query in flight is polled again by the next run (the in-flight
   record of the query), not created again; committed windows are never fetched again.
+
+``tests/e2e/datakiosk/test_sync_vendor_analytics.py`` kills a run at the checkpoints of
+:func:`~amzv_pandas._sync.store.checkpoint` (and at random instants) and checks that the next run
+leaves the dataset an uninterrupted run leaves.
 """
 
 from __future__ import annotations

@@ -93,6 +93,25 @@ def test_the_dataset_is_what_read_vendor_analytics_returns(sb, client, tmp_path,
     assert hist["status"].tolist() == ["complete", "complete"] and hist["calls"].iloc[0] > 0
 
 
+@pytest.mark.parametrize("kw", [dict(aggregate_by="WEEK", metrics=["shippedOrders", "forecasting"]),
+                                dict(aggregate_by="MONTH", totals=True, metrics=["costs.netPPM"])])
+def test_weeks_months_totals_and_forecasts(client, tmp_path, kw):
+    start, end = "today-200", "today-10"
+    result = amzv.sync_vendor_analytics(tmp_path / "va", start=start, end=end, client=client, progress_bar_type=None,
+                                        **kw)
+    assert result.status == "complete"
+    got = amzv.read_synced(tmp_path / "va")
+    want = amzv.read_vendor_analytics(start, end, client=client, progress_bar_type=None, poll_interval=0.02,
+                                      cache=False, **kw)
+    keys = [c for c in ("startDate", "marketplaceId", "asin", "forecasting_weekNumber") if c in want.columns]
+    assert len(got) == len(want) > 0 and not got.duplicated(keys).any()
+    pd.testing.assert_frame_equal(got.sort_values(keys).reset_index(drop=True),
+                                  want.sort_values(keys).reset_index(drop=True).astype(got.dtypes.to_dict()))
+    # a period's rows live in the partition of its first day (a Sunday, or the 1st)
+    days = {p.name[4:] for p in (tmp_path / "va").glob("marketplace_id=*/day=*")}
+    assert days == set(want["startDate"].dt.strftime("%Y-%m-%d"))
+
+
 def test_an_error_mid_run_resumes_to_the_same_dataset(sb, tmp_path, reference):
     path = tmp_path / "va"
     with sb.client(marketplace="US", cache_dir=tmp_path / "cache", max_retries=0) as c:
