@@ -74,7 +74,7 @@ def _checked_common(cache: Any, refresh: Any, progress_bar_type: Any, timeout: A
 def _execute(checked: CheckedQuery, *, client: "Transport", cache_mode: Any, refresh: bool, final: bool,
              progress_bar_type: Any, timeout: float | None, poll_interval: float, retention: str | None,
              start: str | None, end: str | None, label: str, warn_no_data: bool = True,
-             stacklevel: int = 3) -> pd.DataFrame:
+             stacklevel: int = 4) -> pd.DataFrame:
     tree = selection_tree(checked)
     canonical = checked.canonical
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -172,7 +172,8 @@ def query_data_kiosk(query: str, *, client: "Transport", cache: bool | str = Tru
     retention = f"P{min(known)}D" if known else None
     frame = _execute(checked, client=client, cache_mode=cache_mode, refresh=refresh,
                      final=final_for_cache(end), progress_bar_type=progress_bar_type, timeout=timeout,
-                     poll_interval=interval, retention=retention, start=start, end=end, label="Data Kiosk")
+                     poll_interval=interval, retention=retention, start=start, end=end, label="Data Kiosk",
+                     stacklevel=4)
     return convert_frame(frame, backend)
 
 
@@ -235,18 +236,19 @@ def read_vendor_analytics(start: Any = None, end: Any = None, *, view: str = "ma
                       metrics=metrics, group_by=group_by, totals=totals, currency=currency)
     return run_plan(plan, marketplace=marketplace, client=client, cache=cache, refresh=refresh,
                     progress_bar_type=progress_bar_type, timeout=timeout, poll_interval=poll_interval,
-                    dtype_backend=dtype_backend)
+                    dtype_backend=dtype_backend, _stacklevel=5)
 
 
 def run_plan(plan: QueryPlan, *, client: "Transport", marketplace: Any = None, cache: bool | str = True,
              refresh: bool = False, progress_bar_type: Any = "auto", timeout: float | None = None,
              poll_interval: float | None = None, dtype_backend: str | None = None,
-             warn_no_data: bool = True) -> pd.DataFrame:
+             warn_no_data: bool = True, _stacklevel: int = 4) -> pd.DataFrame:
     """Run a checked :class:`~amzv_pandas._specs.datakiosk.build.QueryPlan`: what
     :func:`read_vendor_analytics` does after :func:`~amzv_pandas._specs.datakiosk.build.plan_query`.
 
     ``warn_no_data=False`` (sync) returns the empty frame without a :class:`NoDataWarning`;
-    ``attrs["amzv"]["statuses"]`` then says DONE (no document) or CANCELLED.
+    ``attrs["amzv"]["statuses"]`` then says DONE (no document) or CANCELLED. The warning names
+    the line ``_stacklevel`` frames up (the caller of the public function).
     """
     backend = check_dtype_backend(dtype_backend)
     market_id = None
@@ -257,7 +259,8 @@ def run_plan(plan: QueryPlan, *, client: "Transport", marketplace: Any = None, c
     frame = _execute(plan.checked, client=client, cache_mode=cache_mode, refresh=refresh,
                      final=final_for_cache(str(plan.end)), progress_bar_type=progress_bar_type, timeout=timeout,
                      poll_interval=interval, retention=plan.retention, start=str(plan.start), end=str(plan.end),
-                     label=f"Vendor Analytics {plan.view}", warn_no_data=warn_no_data, stacklevel=4)
+                     label=f"Vendor Analytics {plan.view}", warn_no_data=warn_no_data,
+                     stacklevel=_stacklevel)
     attrs = dict(frame.attrs.get("amzv") or {})
     if market_id is not None and "marketplaceId" in frame.columns:
         frame = frame[frame["marketplaceId"] == market_id].reset_index(drop=True)

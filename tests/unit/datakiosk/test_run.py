@@ -99,6 +99,19 @@ def test_done_without_document_is_an_empty_typed_frame_with_a_warning(tmp_path):
     assert df["traffic_glanceViews"].dtype == "Int64" and str(df["startDate"].dtype) == "datetime64[us]"
 
 
+def test_the_no_data_warning_names_the_callers_line(tmp_path):
+    import amzv_pandas as amzv
+
+    fake = FakeDataKiosk(tmp_path, outcome="EMPTY")
+    q = ('query { analytics_vendorAnalytics_2024_09_30 { manufacturingView(startDate: "2026-09-01", '
+         'endDate: "2026-09-02", aggregateBy: DAY) { startDate metrics { groupByKey { asin } '
+         'metrics { traffic { glanceViews } } } } } }')
+    with pytest.warns(NoDataWarning) as seen:
+        amzv.read_vendor_analytics(START, END, client=fake, **KW)
+        amzv.query_data_kiosk(q, client=fake, progress_bar_type=None, poll_interval=0.01)
+    assert [w.filename for w in seen] == [__file__, __file__]
+
+
 def test_cancelled_is_an_empty_frame_with_a_warning(tmp_path):
     fake = FakeDataKiosk(tmp_path, outcome="CANCELLED")
     with pytest.warns(NoDataWarning, match="CANCELLED"):
