@@ -225,8 +225,8 @@ def sync(
     allow_unknown : bool, default False
         Sync a report type the registry does not list (see :func:`~amzv_pandas.read_report`).
     **source_options
-        Only with ``"vendor_analytics:<view>"``: ``aggregate_by``, ``metrics``, ``group_by``,
-        ``totals``, ``currency`` of :func:`~amzv_pandas.sync_vendor_analytics`.
+        Only with ``"vendor_analytics[:<view>]"``: ``view``, ``aggregate_by``, ``metrics``,
+        ``group_by``, ``totals``, ``currency`` of :func:`~amzv_pandas.sync_vendor_analytics`.
 
     Returns
     -------
@@ -253,7 +253,6 @@ def sync(
     from .._util.progress import get_progress_bar, validate_progress_bar_type
     from .._util.checks import check_bool, check_mapping_of_str, check_writable_dir
     from .._specs.registry import resolve_report_type
-
     from .vendor_analytics import source_view, sync_source
 
     if source_view(report_type) is not None:  # Data Kiosk Vendor Analytics (issue 14)
@@ -261,7 +260,8 @@ def sync(
                            report_options=report_options, budget=budget, progress_bar_type=progress_bar_type,
                            client=client, today=today, allow_unknown=allow_unknown, **source_options)
     if source_options:
-        raise TypeError(f"sync() got unexpected keyword argument(s) {', '.join(sorted(source_options))}")
+        raise TypeError(f"sync() got unexpected keyword argument(s) {', '.join(sorted(source_options))} for "
+                        f"report type {report_type!r} (metrics, group_by... are for 'vendor_analytics:<view>')")
     t0 = _monotonic()
     started = _utcnow()
     allow_unknown = check_bool(allow_unknown, "allow_unknown")
