@@ -332,6 +332,7 @@ def sync_vendor_analytics(
     path : str or path-like
         Dataset directory (created if missing), Hive-partitioned by ``marketplace_id`` and
         ``day`` (a row's ``startDate``); its ``_amzv_sync`` folder holds the state and history.
+        One account per dataset (its state records the client's account).
     start : DateLike
         Oldest day of the backfill, at most two years back (Data Kiosk keeps no more): prefer a
         relative ``"today-700"`` for a recurring job, it follows the calendar.
