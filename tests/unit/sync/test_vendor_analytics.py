@@ -296,7 +296,8 @@ PARAMS = ("path", "start", "end", "view", "aggregate_by", "metrics", "group_by",
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(param=st.sampled_from(PARAMS), value=WRONG)
-def test_generated_wrong_values_are_clean_errors_before_any_call(tmp_path, kiosk, param, value):
+def test_generated_wrong_values_are_clean_errors_before_any_call(tmp_path, kiosk, monkeypatch, param, value):
+    monkeypatch.chdir(tmp_path)  # a generated path that happens to be valid is made here
     kiosk.windows.clear()
     kw = dict(path=tmp_path / "va", start=START, end=END, metrics="traffic", today=TODAY, client=_client(),
               progress_bar_type=None)
