@@ -50,6 +50,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     # dates and append-mode sync
     "DateRange": ("_specs.dates", "DateRange"),
     "sync": ("_facade.api", "sync"),
+    "sync_vendor_analytics": ("_facade.api", "sync_vendor_analytics"),
     "read_synced": ("_sync.sync", "read_synced"),
     "sync_history": ("_sync.sync", "sync_history"),
     "SyncResult": ("_sync.sync", "SyncResult"),

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._reports.plan import check_cache_mode, check_positive, resolve_poll_interval
-from .._specs.datakiosk.build import plan_query
+from .._parsers.arrow import check_dtype_backend, convert_frame
+from .._specs.datakiosk.build import QueryPlan, plan_query
 from .._specs.datakiosk.catalogue import VIEWS, metric_catalogue, selection_tree
 from .._specs.datakiosk.schema import CheckedQuery, check_query, retention_days
 from .._util.checks import check_bool, check_writable_dir
@@ -28,7 +29,7 @@ from .run import QueryRun
 if TYPE_CHECKING:
     from .._transport.http import Transport
 
-__all__ = ["read_vendor_analytics", "query_data_kiosk", "vendor_analytics_metrics"]
+__all__ = ["read_vendor_analytics", "query_data_kiosk", "vendor_analytics_metrics", "run_plan"]
 
 
 def vendor_analytics_metrics(view: str | None = None) -> pd.DataFrame:
@@ -72,7 +73,8 @@ def _checked_common(cache: Any, refresh: Any, progress_bar_type: Any, timeout: A
 
 def _execute(checked: CheckedQuery, *, client: "Transport", cache_mode: Any, refresh: bool, final: bool,
              progress_bar_type: Any, timeout: float | None, poll_interval: float, retention: str | None,
-             start: str | None, end: str | None, label: str) -> pd.DataFrame:
+             start: str | None, end: str | None, label: str, warn_no_data: bool = True,
+             stacklevel: int = 4) -> pd.DataFrame:
     tree = selection_tree(checked)
     canonical = checked.canonical
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -103,19 +105,19 @@ def _execute(checked: CheckedQuery, *, client: "Transport", cache_mode: Any, ref
             results.save(frame, manifest, pages)
     finally:
         run.cleanup()
-    if not docs:
+    if not docs and warn_no_data:
         last = pages[-1]
         why = ("was CANCELLED" if last.status == "CANCELLED" else
                "is DONE without a document: Amazon has no data for this range")
         warnings.warn(f"Data Kiosk query {last.query_id} {why}; returning an empty frame with the expected "
-                      "columns", NoDataWarning, stacklevel=3)
+                      "columns", NoDataWarning, stacklevel=stacklevel)
     frame.attrs["amzv"] = {**attrs, **manifest, "from_cache": False}
     return frame
 
 
 def query_data_kiosk(query: str, *, client: "Transport", cache: bool | str = True, refresh: bool = False,
                      progress_bar_type: Any = "auto", timeout: float | None = None,
-                     poll_interval: float | None = None) -> pd.DataFrame:
+                     poll_interval: float | None = None, dtype_backend: str | None = None) -> pd.DataFrame:
     """Run any Data Kiosk GraphQL query (of a dataset whose SDL ships) and return every page, flattened.
 
     Parameters
@@ -138,6 +140,9 @@ def query_data_kiosk(query: str, *, client: "Transport", cache: bool | str = Tru
         (calling again resumes polling them).
     poll_interval : float, optional
         First getQuery interval (grows by 1.5x up to 60 s); default ``AMZV_POLL_INTERVAL`` or 5 s.
+    dtype_backend : {"numpy_nullable", "pyarrow"}, optional
+        As in :func:`~amzv_pandas.read_report`: the library's dtypes (the default) or
+        ``pd.ArrowDtype`` columns.
 
     Returns
     -------
@@ -156,6 +161,7 @@ def query_data_kiosk(query: str, *, client: "Transport", cache: bool | str = Tru
         The query ended FATAL; the message is Amazon's from the error document.
     """
     checked = check_query(query)
+    backend = check_dtype_backend(dtype_backend)
     cache_mode, refresh, timeout, interval = _checked_common(cache, refresh, progress_bar_type, timeout,
                                                              poll_interval, client)
     args = checked.arguments()
@@ -164,9 +170,11 @@ def query_data_kiosk(query: str, *, client: "Transport", cache: bool | str = Tru
     days = [retention_days(n.retention) for n in tree.leaves()]
     known = [d for d in days if d is not None]
     retention = f"P{min(known)}D" if known else None
-    return _execute(checked, client=client, cache_mode=cache_mode, refresh=refresh,
-                    final=final_for_cache(end), progress_bar_type=progress_bar_type, timeout=timeout,
-                    poll_interval=interval, retention=retention, start=start, end=end, label="Data Kiosk")
+    frame = _execute(checked, client=client, cache_mode=cache_mode, refresh=refresh,
+                     final=final_for_cache(end), progress_bar_type=progress_bar_type, timeout=timeout,
+                     poll_interval=interval, retention=retention, start=start, end=end, label="Data Kiosk",
+                     stacklevel=4)
+    return convert_frame(frame, backend)
 
 
 def read_vendor_analytics(start: Any = None, end: Any = None, *, view: str = "manufacturing",
@@ -174,7 +182,7 @@ def read_vendor_analytics(start: Any = None, end: Any = None, *, view: str = "ma
                           totals: bool = False, currency: str | None = None, marketplace: Any = None,
                           client: "Transport", cache: bool | str = True, refresh: bool = False,
                           progress_bar_type: Any = "auto", timeout: float | None = None,
-                          poll_interval: float | None = None) -> pd.DataFrame:
+                          poll_interval: float | None = None, dtype_backend: str | None = None) -> pd.DataFrame:
     """Vendor Analytics (Data Kiosk ``analytics_vendorAnalytics_2024_09_30``) as one flat frame.
 
     Parameters
@@ -200,7 +208,7 @@ def read_vendor_analytics(start: Any = None, end: Any = None, *, view: str = "ma
     marketplace : str or Marketplace, optional
         Keep only this marketplace's rows. Data Kiosk returns every marketplace of the account.
     client : Client
-    cache, refresh, progress_bar_type, timeout, poll_interval
+    cache, refresh, progress_bar_type, timeout, poll_interval, dtype_backend
         As in :func:`query_data_kiosk`.
 
     Returns
@@ -226,6 +234,23 @@ def read_vendor_analytics(start: Any = None, end: Any = None, *, view: str = "ma
     """
     plan = plan_query(start, end if end is not None else start, view=view, aggregate_by=aggregate_by,
                       metrics=metrics, group_by=group_by, totals=totals, currency=currency)
+    return run_plan(plan, marketplace=marketplace, client=client, cache=cache, refresh=refresh,
+                    progress_bar_type=progress_bar_type, timeout=timeout, poll_interval=poll_interval,
+                    dtype_backend=dtype_backend, _stacklevel=5)
+
+
+def run_plan(plan: QueryPlan, *, client: "Transport", marketplace: Any = None, cache: bool | str = True,
+             refresh: bool = False, progress_bar_type: Any = "auto", timeout: float | None = None,
+             poll_interval: float | None = None, dtype_backend: str | None = None,
+             warn_no_data: bool = True, _stacklevel: int = 4) -> pd.DataFrame:
+    """Run a checked :class:`~amzv_pandas._specs.datakiosk.build.QueryPlan`: what
+    :func:`read_vendor_analytics` does after :func:`~amzv_pandas._specs.datakiosk.build.plan_query`.
+
+    ``warn_no_data=False`` (sync) returns the empty frame without a :class:`NoDataWarning`;
+    ``attrs["amzv"]["statuses"]`` then says DONE (no document) or CANCELLED. The warning names
+    the line ``_stacklevel`` frames up (the caller of the public function).
+    """
+    backend = check_dtype_backend(dtype_backend)
     market_id = None
     if marketplace is not None:
         market_id = client.resolve_marketplace(marketplace).marketplace_id
@@ -234,7 +259,8 @@ def read_vendor_analytics(start: Any = None, end: Any = None, *, view: str = "ma
     frame = _execute(plan.checked, client=client, cache_mode=cache_mode, refresh=refresh,
                      final=final_for_cache(str(plan.end)), progress_bar_type=progress_bar_type, timeout=timeout,
                      poll_interval=interval, retention=plan.retention, start=str(plan.start), end=str(plan.end),
-                     label=f"Vendor Analytics {plan.view}")
+                     label=f"Vendor Analytics {plan.view}", warn_no_data=warn_no_data,
+                     stacklevel=_stacklevel)
     attrs = dict(frame.attrs.get("amzv") or {})
     if market_id is not None and "marketplaceId" in frame.columns:
         frame = frame[frame["marketplaceId"] == market_id].reset_index(drop=True)
@@ -242,5 +268,6 @@ def read_vendor_analytics(start: Any = None, end: Any = None, *, view: str = "ma
                  end=plan.end.isoformat(), metrics=[m.path for m in plan.metrics], group_by=list(plan.group_by),
                  totals=plan.totals, currency=plan.currency, marketplace_id=market_id,
                  skipped_metrics=list(plan.skipped))
+    frame = convert_frame(frame, backend)
     frame.attrs["amzv"] = attrs
     return frame

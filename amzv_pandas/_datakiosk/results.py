@@ -1,15 +1,17 @@
-"""The Data Kiosk cache: raw JSONL pages (sha256) and one Parquet frame per query, on ``_cache``.
+"""The Data Kiosk cache: raw JSONL pages (sha256) and one parsed frame per query, on ``_cache``.
 
 Layout under ``<cache_dir>/datakiosk/`` (a :class:`~amzv_pandas._cache.store.ReportCache`)::
 
     inflight.json                       query ids in flight, by page key (resume after a restart)
     DATA_KIOSK/<key16>-<start>_<end>/   one per page: document.gz (the page as served) + meta.json
     DATA_KIOSK/<key16>-<start>_<end>/   the result: a JSON manifest (query and document ids, pages)
-                                        as its document + frame-<variant>.parquet
+                                        as its document + frame-<variant>.arrow (memory-mapped Arrow
+                                        IPC, CRC-32) or .parquet (BLAKE2b), as the cache chooses
 
 Keys hold the region, the account, the canonical query's sha256 and the page number (the
-result's key has no page). A hit verifies the manifest's digest and reads the Parquet
-frame; a missing or damaged frame is rebuilt from the verified pages without any call.
+result's key has no page). A hit verifies the manifest's digest and reads the frame
+(:meth:`~amzv_pandas._cache.entry.CacheEntry.read_frame`); a missing or damaged frame is
+rebuilt from the verified pages without any call.
 """
 
 from __future__ import annotations

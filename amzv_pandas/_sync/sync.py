@@ -186,6 +186,7 @@ def sync(
     client: "Transport",
     today: DateLike | None = None,
     allow_unknown: bool = False,
+    **source_options: Any,
 ) -> SyncResult:
     """Bring a Parquet dataset of ``report_type`` up to date, newest days first.
 
@@ -193,7 +194,9 @@ def sync(
     ----------
     report_type : str
         A date-ranged report type, e.g. ``"GET_VENDOR_SALES_REPORT"``; one the registry does
-        not know is refused unless ``allow_unknown=True``.
+        not know is refused unless ``allow_unknown=True``. ``"vendor_analytics:manufacturing"``
+        (or ``":sourcing"``) syncs Data Kiosk Vendor Analytics: the call is then
+        :func:`~amzv_pandas.sync_vendor_analytics`, which takes ``source_options``.
     path : str or path-like
         Dataset directory (created if missing), Hive-partitioned by
         ``marketplace_id`` and ``day``; its ``_amzv_sync`` folder holds the state. Checked
@@ -221,6 +224,9 @@ def sync(
         (midnight of that day).
     allow_unknown : bool, default False
         Sync a report type the registry does not list (see :func:`~amzv_pandas.read_report`).
+    **source_options
+        Only with ``"vendor_analytics[:<view>]"``: ``view``, ``aggregate_by``, ``metrics``,
+        ``group_by``, ``totals``, ``currency`` of :func:`~amzv_pandas.sync_vendor_analytics`.
 
     Returns
     -------
@@ -247,7 +253,15 @@ def sync(
     from .._util.progress import get_progress_bar, validate_progress_bar_type
     from .._util.checks import check_bool, check_mapping_of_str, check_writable_dir
     from .._specs.registry import resolve_report_type
+    from .vendor_analytics import source_view, sync_source
 
+    if source_view(report_type) is not None:  # Data Kiosk Vendor Analytics (issue 14)
+        return sync_source(report_type, path, start=start, end=end, marketplace=marketplace,
+                           report_options=report_options, budget=budget, progress_bar_type=progress_bar_type,
+                           client=client, today=today, allow_unknown=allow_unknown, **source_options)
+    if source_options:
+        raise TypeError(f"sync() got unexpected keyword argument(s) {', '.join(sorted(source_options))} for "
+                        f"report type {report_type!r} (metrics, group_by... are for 'vendor_analytics:<view>')")
     t0 = _monotonic()
     started = _utcnow()
     allow_unknown = check_bool(allow_unknown, "allow_unknown")

@@ -102,16 +102,40 @@ def test_read_synced(make_fresh_sandbox, tmp_path):
     _same_values(amzv.read_synced(tmp_path / "ds", dtype_backend="pyarrow"), default)
 
 
+DK_QUERY = ('query { analytics_vendorAnalytics_2024_09_30 { manufacturingView(startDate: "2026-09-01", '
+            'endDate: "2026-09-02", aggregateBy: DAY) { startDate marketplaceId metrics { groupByKey { asin } '
+            'metrics { traffic { glanceViews } costs { netPPM } } } } } }')
+
+
+def test_data_kiosk_cold_and_warm(sb, tmp_path):
+    client = sb.client(cache_dir=tmp_path)
+    kw = dict(metrics=["orders.netOrderedGMS", "traffic", "forecasting"], aggregate_by="WEEK", client=client,
+              progress_bar_type=None, poll_interval=0.02)
+    default = amzv.read_vendor_analytics("2026-09-06", "2026-09-12", **kw)
+    assert len(default) and not any(isinstance(t, pd.ArrowDtype) for t in default.dtypes)
+    cold = amzv.read_vendor_analytics("2026-09-06", "2026-09-12", cache=False, dtype_backend="pyarrow", **kw)
+    _same_values(cold, default)
+    sb.reset_stats()
+    warm = amzv.read_vendor_analytics("2026-09-06", "2026-09-12", dtype_backend="pyarrow", **kw)
+    assert _calls(sb) == {} and warm.attrs["amzv"]["from_cache"] is True
+    _same_values(warm, default)
+    raw = amzv.query_data_kiosk(DK_QUERY, client=client, progress_bar_type=None, poll_interval=0.02)
+    _same_values(amzv.query_data_kiosk(DK_QUERY, client=client, progress_bar_type=None, dtype_backend="pyarrow"),
+                 raw)
+
+
 @pytest.mark.parametrize("call", [
     lambda c, b: amzv.read_report(SALES, *WEEK1, client=c, dtype_backend=b),
+    lambda c, b: amzv.read_vendor_analytics("2026-09-01", client=c, dtype_backend=b),
+    lambda c, b: amzv.query_data_kiosk(DK_QUERY, client=c, dtype_backend=b),
     lambda c, b: amzv.get_report("123", client=c, dtype_backend=b),
     lambda c, b: amzv.list_reports(client=c, dtype_backend=b),
     lambda c, b: amzv.list_report_schedules(client=c, dtype_backend=b),
     lambda c, b: amzv.get_catalog_items(["B000000001"], client=c, dtype_backend=b),
     lambda c, b: amzv.search_catalog_items("coffee", client=c, dtype_backend=b),
     lambda c, b: c.read_report(SALES, *WEEK1, dtype_backend=b),
-], ids=["read_report", "get_report", "list_reports", "list_report_schedules", "get_catalog_items",
-        "search_catalog_items", "Client.read_report"])
+], ids=["read_report", "read_vendor_analytics", "query_data_kiosk", "get_report", "list_reports",
+        "list_report_schedules", "get_catalog_items", "search_catalog_items", "Client.read_report"])
 @pytest.mark.parametrize("bad", ["pyarow", "numpy", "arrow", 1, ""])
 def test_bad_value_refused_before_any_request(sb, client, call, bad):
     with pytest.raises(ConfigurationError) as err:

@@ -332,6 +332,24 @@ BAD_SECTION = st.one_of(st.text(max_size=10), st.integers(), st.lists(st.text(ma
     lambda v: not (isinstance(v, str) and v.strip() in ("salesAggregate", "salesByAsin")) and v is not None)
 BAD_QUOTE = st.one_of(st.text(min_size=2, max_size=4), st.integers(), st.lists(st.text(max_size=1), max_size=1)).filter(
     lambda v: v != "auto")
+def _not_metric(value: Any) -> bool:
+    from amzv_pandas._specs.datakiosk.catalogue import metric_catalogue
+
+    names = {".".join(m.path.split(".")[:i]) for v in ("manufacturing", "sourcing") for m in metric_catalogue(v)
+             for i in range(1, m.path.count(".") + 2)}
+    return not (isinstance(value, str) and value.strip() in names)
+
+
+NOT_VIEW = st.one_of(st.text(max_size=14), st.integers(), st.none()).filter(_not_in(["manufacturing", "sourcing"]))
+NOT_AGGREGATE = st.one_of(st.text(max_size=6), st.integers()).filter(lambda v: not (
+    isinstance(v, str) and v.strip().upper() in ("DAY", "WEEK", "MONTH")))
+NOT_METRIC = st.one_of(st.text(max_size=12), st.integers(), st.just([]), st.lists(st.integers(), min_size=1,
+                                                                                   max_size=2)).filter(_not_metric)
+NOT_GROUP_BY = st.one_of(st.text(max_size=8), st.integers(), st.just([1])).filter(lambda v: not (
+    isinstance(v, str) and v.strip().lower() in ("asin", "brand", "parentasin", "vendorcode", "category",
+                                                 "subcategory", "productgroup", "manufacturercode")))
+NOT_QUERY = st.one_of(st.text(max_size=40), st.none(), st.integers(),
+                      st.just("query { analytics_vendorAnalytics_2024_09_30 { manufacturingView { x } } }"))
 NOT_TIMEDELTA = st.one_of(st.integers(), st.text(max_size=4), st.timedeltas(max_value=dt.timedelta(seconds=-1)))
 
 NOT_STATUS = st.one_of(st.text(min_size=1, max_size=10), st.just([]), st.integers()).filter(
@@ -408,6 +426,24 @@ CASES: list[tuple[str, Callable[..., Any], dict[str, Any], str, Any, tuple[str, 
     ("sync", amzv.sync, dict(report_type=SALES, path="ds", end="2025-01-03"), "start", NOT_DATE, ("end",)),
     ("sync", amzv.sync, dict(report_type=SALES, path="ds", start="2025-01-01", end="2025-01-03"), "allow_unknown",
      NOT_BOOL, ()),
+    ("read_vendor_analytics", amzv.read_vendor_analytics, dict(start="2026-09-01"), "view", NOT_VIEW, ()),
+    ("read_vendor_analytics", amzv.read_vendor_analytics, dict(start="2026-09-01"), "aggregate_by", NOT_AGGREGATE,
+     ()),
+    ("read_vendor_analytics", amzv.read_vendor_analytics, dict(start="2026-09-01"), "metrics", NOT_METRIC, ()),
+    ("read_vendor_analytics", amzv.read_vendor_analytics, dict(start="2026-09-01"), "group_by", NOT_GROUP_BY, ()),
+    ("read_vendor_analytics", amzv.read_vendor_analytics, dict(start="2026-09-01"), "marketplace", NOT_ONE_MARKET,
+     ()),
+    ("read_vendor_analytics", amzv.read_vendor_analytics, dict(end="2026-09-01"), "start", NOT_DATE, ("end",)),
+    ("query_data_kiosk", amzv.query_data_kiosk, {}, "query", NOT_QUERY, ()),
+    ("sync_vendor_analytics", amzv.sync_vendor_analytics, dict(path="ds", start="today-30"), "path", BAD_PATH, ()),
+    ("sync_vendor_analytics", amzv.sync_vendor_analytics, dict(path="ds", start="today-30"), "view", NOT_VIEW, ()),
+    ("sync_vendor_analytics", amzv.sync_vendor_analytics, dict(path="ds", start="today-30"), "metrics", NOT_METRIC,
+     ()),
+    ("sync_vendor_analytics", amzv.sync_vendor_analytics, dict(path="ds", start="today-30"), "budget",
+     st.one_of(st.floats(max_value=0), st.just(float("nan")), st.text(min_size=1, max_size=4)
+               .filter(lambda t: not t.strip().rstrip("dhmsDHMS").replace(".", "").isdigit())), ()),
+    ("sync_vendor_analytics", amzv.sync_vendor_analytics, dict(path="ds"), "start",
+     st.one_of(NOT_DATE, st.just("today-800"), st.just("2020-01-01")), ("end",)),
     ("read_synced", amzv.read_synced, dict(path="ds"), "path", BAD_PATH, ()),
     ("sync_history", amzv.sync_history, dict(path="ds"), "path", BAD_PATH, ()),
     ("enrich", lambda **k: _frame().amzv.enrich(**k), {}, "use_cache", NOT_BOOL, ()),
@@ -423,7 +459,8 @@ CASES: list[tuple[str, Callable[..., Any], dict[str, Any], str, Any, tuple[str, 
         _not_in(["NA", "EU", "UK-EU", "FE"])), ()),
 ]
 _TAKES_CLIENT = {"read_report", "get_report", "list_reports", "list_report_schedules", "get_catalog_items",
-                 "search_catalog_items", "sync", "enrich"}
+                 "search_catalog_items", "sync", "enrich", "read_vendor_analytics", "query_data_kiosk",
+                 "sync_vendor_analytics"}
 
 
 def test_the_property_test_covers_enough_pairs():

@@ -21,7 +21,8 @@ from .catalogue import AMOUNT, VIEWS, Metric, group_by_fields, metric_catalogue
 from .schema import VENDOR_ANALYTICS, CheckedQuery, check_query, two_years_back
 
 __all__ = ["AGGREGATIONS", "QueryPlan", "plan_query", "resolve_metrics", "resolve_group_by", "clip_range",
-           "build_text"]
+           "build_text",
+           "check_dates", "check_currency", "SAME_DAY_GROUP"]
 
 AGGREGATIONS = ("DAY", "WEEK", "MONTH")
 #: Daily inventory metrics must ask for one day (live service: FATAL otherwise).
@@ -112,7 +113,8 @@ def clip_range(start: _dt.date, end: _dt.date, aggregate_by: str) -> tuple[_dt.d
     return first, last
 
 
-def _dates(start: Any, end: Any, today: _dt.date | None) -> tuple[_dt.date, _dt.date]:
+def check_dates(start: Any, end: Any, today: _dt.date | None = None) -> tuple[_dt.date, _dt.date]:
+    """``start`` → ``end`` resolved (date grammar), end not in the future, start at most two years back."""
     rng = DateRange.parse(start, end).resolve(today=today)
     day0 = today or _dt.datetime.now(_dt.timezone.utc).date()
     if rng.end > day0:
@@ -126,7 +128,8 @@ def _dates(start: Any, end: Any, today: _dt.date | None) -> tuple[_dt.date, _dt.
     return rng.start, rng.end
 
 
-def _currency(currency: Any) -> str | None:
+def check_currency(currency: Any) -> str | None:
+    """An ISO 4217 code (upper case), or None."""
     if currency is None:
         return None
     if not isinstance(currency, str) or not re.fullmatch(r"[A-Za-z]{3}", currency.strip()):
@@ -194,8 +197,8 @@ def plan_query(start: Any, end: Any, *, view: Any = "manufacturing", aggregate_b
         raise invalid("totals", totals, [True, False], "must be True or False")
     chosen = resolve_metrics(metrics, view)
     groups = () if totals else resolve_group_by(group_by)
-    cur = _currency(currency)
-    first, last = _dates(start, end, today)
+    cur = check_currency(currency)
+    first, last = check_dates(start, end, today)
     first, last = clip_range(first, last, aggregate_by)
     skipped: tuple[str, ...] = ()
     if aggregate_by == "DAY" and first != last and any(m.group == SAME_DAY_GROUP for m in chosen):

@@ -27,7 +27,7 @@ from graphql.utilities import strip_ignored_characters
 
 from ... import _specs
 from .util import FX
-from .vendor_analytics import LEAVES, VIEW_GROUPS, AnalyticsModel, Period, _NOT_DAILY
+from .vendor_analytics import LEAVES, VIEW_GROUPS, AnalyticsModel, Period, NOT_DAILY
 
 __all__ = ["DOMAIN", "MAX_QUERY_CHARS", "CheckedQuery", "QueryRefused", "check_query", "execute", "load_schema"]
 
@@ -241,7 +241,7 @@ def _metrics_rows(model: AnalyticsModel, c: dict[str, np.ndarray], groups: Seque
             continue
         for path, kind, how in LEAVES.get(group, ()):
             head, _, tail = path.rpartition(".")
-            if daily and head in _NOT_DAILY:
+            if daily and head in NOT_DAILY:
                 values, null = None, None
             else:
                 values, null = model.leaf(c, kind, how)

@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from .util import FX, day_number, h64, period_bounds, period_end, uniform_np
 from .vendor_json import decimal_texts, int_texts, money_texts, render_rows
 
-__all__ = ["AnalyticsModel", "LEAVES", "Period", "clip_periods", "generate_document"]
+__all__ = ["AnalyticsModel", "LEAVES", "NOT_DAILY", "Period", "clip_periods", "generate_document"]
 
 #: Days computed at once in a block (keeps ASIN x day arrays small for 2,000 ASINs).
 _BLOCK_DAYS = 64
@@ -106,7 +106,7 @@ VIEW_GROUPS = {
     "sourcingView": ("costs", "customerSatisfaction", "productAvailability", "shippedOrders", "sourcing"),
 }
 #: "Not Available for Daily/Custom Time selections" (SDL): null for DAY.
-_NOT_DAILY = ("unhealthyInventory",)
+NOT_DAILY = ("unhealthyInventory",)
 FORECAST_WEEKS = 4
 _RETURN_TOPICS = ("Arrived damaged", "Not as described", "Wrong size", "Changed mind", "Better price elsewhere",
                   "Quality below expectations", "Missing parts", "Late delivery", "Taste", "Packaging")
@@ -334,7 +334,7 @@ def _metrics_parts(c: dict[str, np.ndarray], groups: Sequence[str], currency: st
         for i, (name, node) in enumerate(tree.items()):
             parts.append(("," if i else "") + f'"{name}":')
             if isinstance(node, dict):
-                if daily and name in _NOT_DAILY:
+                if daily and name in NOT_DAILY:
                     parts.append("null")
                 else:
                     emit(node)

@@ -124,6 +124,50 @@ def test_a_restarted_kernel_resumes_polling(make_fresh_sandbox, tmp_path):
     assert df.attrs["amzv"]["query_ids"] == [qid]
 
 
+def test_a_new_process_resumes_the_query_a_killed_one_created(make_fresh_sandbox, tmp_path):
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sb = make_fresh_sandbox(speed=1, processing_seconds=3.0)
+    cache = tmp_path / "resume"
+    child_code = (
+        "import json, os, amzv_pandas as amzv\n"
+        "cfg = json.loads(os.environ['DK_CFG'])\n"
+        "c = amzv.Client(credentials=cfg['credentials'], endpoint=cfg['url'], token_url=cfg['token_url'],\n"
+        "                marketplace='US', cache_dir=cfg['cache'])\n"
+        "amzv.read_vendor_analytics('2026-09-01', metrics='traffic', client=c, progress_bar_type=None,\n"
+        "                           poll_interval=0.05)\n")
+    creds = sb.credentials
+    cfg = {"credentials": {"client_id": creds.client_id, "client_secret": creds.client_secret,
+                           "refresh_token": creds.refresh_token}, "url": sb.url, "token_url": sb.token_url,
+           "cache": str(cache)}
+    child = subprocess.Popen([sys.executable, "-c", child_code], env={**os.environ, "DK_CFG": json.dumps(cfg)},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not sb.stats()["calls"].get("getQuery"):  # created, its in-flight record written, polling
+        assert child.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    assert sb.stats()["calls"]["createQuery"] == 1
+    with sb.client(marketplace="US", cache_dir=cache) as c:
+        df = amzv.read_vendor_analytics("2026-09-01", metrics="traffic", client=c, timeout=60, **FAST)
+    assert len(df) > 0 and sb.stats()["calls"]["createQuery"] == 1  # polled again, not created again
+
+
+def test_weekly_forecasts_come_back_long(client):
+    df = amzv.read_vendor_analytics("2026-09-06", "2026-09-12", aggregate_by="WEEK", metrics=["forecasting"],
+                                    client=client, **FAST)
+    weeks = df.groupby(["startDate", "marketplaceId", "asin"])["forecasting_weekNumber"]
+    assert weeks.size().min() > 1 and weeks.nunique().eq(weeks.size()).all()  # one row per forecast week
+    assert df["forecasting_weekNumber"].dtype == "Int64"
+    assert not any(isinstance(v, (list, dict)) for col in df.columns for v in df[col].head(20))
+
+
 def test_query_data_kiosk_and_bad_input(client):
     q = ('query { analytics_vendorAnalytics_2024_09_30 { sourcingView(startDate: "2026-09-01", '
          'endDate: "2026-09-01", aggregateBy: DAY, currencyCode: "EUR") { startDate marketplaceId '

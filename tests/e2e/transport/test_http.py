@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -267,9 +269,10 @@ def test_concurrent_calls_share_one_refresh(sb):
     assert sb.stats()["calls"]["token"] == 1
 
 
-def test_no_secret_in_logs_through_authorize_reports_and_catalog(sb, caplog):
-    """authorize(), a report and a catalog lookup at DEBUG: requests-oauthlib and urllib3 log
-    bodies, answers and URLs there; none of the secrets may survive into a record."""
+def test_no_secret_in_logs_through_authorize_reports_and_catalog(sb, caplog, tmp_path):
+    """authorize(), a report, a catalog lookup and the Data Kiosk calls (read_vendor_analytics,
+    query_data_kiosk, sync_vendor_analytics) at DEBUG: requests-oauthlib and urllib3 log bodies,
+    answers and URLs there; none of the secrets may survive into a record, a repr or a file."""
     import amzv_pandas as amzv
 
     caplog.set_level(logging.DEBUG)
@@ -285,16 +288,41 @@ def test_no_secret_in_logs_through_authorize_reports_and_catalog(sb, caplog):
                            marketplace="US", redirect_uri="https://example.com/cb", profile="leak-test",
                            redirect_response=browser, consent_base_url=sb.consent_url.split("/apps/")[0],
                            token_url=sb.token_url)
+    dataset = tmp_path / "va"
     with amzv.Client(profile="leak-test", endpoint=sb.url) as c:
         amzv.read_report("GET_MERCHANT_LISTINGS_ALL_DATA", client=c, progress_bar_type=None, poll_interval=0.02)
         amzv.get_catalog_items(sb.data.asins[:3], client=c, progress_bar_type=None)
-        amzv.read_vendor_analytics("2026-09-01", "2026-09-01", metrics="traffic", client=c,
-                                   progress_bar_type=None, poll_interval=0.02)
+        va = amzv.read_vendor_analytics("2026-09-01", "2026-09-01", metrics="traffic", client=c,
+                                        progress_bar_type=None, poll_interval=0.02)
+        raw = amzv.query_data_kiosk(va.attrs["amzv"]["query"].replace("glanceViews", "glanceViews\n"), client=c,
+                                    cache=False, progress_bar_type=None, poll_interval=0.02)
+        import importlib
+
+        importlib.import_module("amzv_pandas._sync.vendor_analytics")._poll_interval = 0.02
+        try:
+            synced = amzv.sync_vendor_analytics(dataset, start="today-40", end="today-35", metrics="traffic",
+                                                client=c, progress_bar_type=None)
+        finally:
+            importlib.import_module("amzv_pandas._sync.vendor_analytics")._poll_interval = None
         access_token = c.tokens._token
+        cache_dir = c.cache_dir
+    assert len(raw) and synced.status == "complete" and synced.rows_added
     secrets = {"client secret": sb.credentials.client_secret, "refresh token": creds.refresh_token,
                "authorization code": seen["code"], "access token": access_token}
     messages = [r.getMessage() for r in caplog.records]
     assert any("oauth" in r.name for r in caplog.records)  # requests-oauthlib did log the exchange
     assert any("X-Amz-Signature=REDACTED" in m for m in messages)  # and urllib3 the document URL
+    # the Data Kiosk calls were logged too, their document URLs redacted
+    assert any("dataKiosk" in m for m in messages)
+    assert any("amzn1.tortuga" in m and "X-Amz-Signature=REDACTED" in m for m in messages)
+    assert not any(re.search(r"X-Amz-Signature=(?!REDACTED)", m) for m in messages)
+    texts = messages + [repr(va.attrs), repr(raw.attrs), repr(synced), repr(amzv.sync_history(dataset).to_dict())]
     for what, secret in secrets.items():
-        assert secret and not any(secret in m for m in messages), what
+        assert secret and not any(secret in m for m in texts), what
+    # nor in what the calls left on disk: the caches, the in-flight records, the dataset and its state
+    for root in (Path(cache_dir), dataset):
+        for f in (p for p in root.rglob("*") if p.is_file()):
+            data = f.read_bytes()
+            for what, secret in secrets.items():
+                assert secret.encode() not in data, (what, f)
+            assert b"X-Amz-Signature" not in data, f

@@ -37,11 +37,14 @@ class FakeDataKiosk:
 
     def __init__(self, cache_dir: Path, pages: list[bytes] | None = None, *, outcome: str = "DONE",
                  error_doc: bytes | None = None, polls: int = 1, gzip_docs: bool = False,
-                 refusals: int = 0, on_create: Callable[[], None] | None = None) -> None:
+                 refusals: int = 0, on_create: Callable[[], None] | None = None,
+                 service_limit: int | None = None) -> None:
         self.cache_dir = Path(cache_dir)
         self.pages = pages or []
         self.outcome, self.error_doc, self.polls, self.gzip_docs = outcome, error_doc, polls, gzip_docs
         self.refusals = refusals
+        self.service_limit = service_limit  # the service's own limit of non-terminal queries (429 beyond)
+        self.refused = 0
         self.on_create = on_create
         self.calls: collections.Counter[str] = collections.Counter()
         self.bodies: list[dict[str, Any]] = []
@@ -61,8 +64,9 @@ class FakeDataKiosk:
         if method == "POST" and path == f"{API}/queries":
             self.calls["createQuery"] += 1
             with self.lock:
-                if self.refusals:
-                    self.refusals -= 1
+                if self.refusals or (self.service_limit is not None and self.active >= self.service_limit):
+                    self.refusals = max(self.refusals - 1, 0)
+                    self.refused += 1
                     raise RateLimited(429, [{"code": "QuotaExceeded", "message": "too many queries"}])
                 self.bodies.append(dict(json))
                 qid = f"q{next(self.ids)}"

@@ -99,6 +99,19 @@ def test_done_without_document_is_an_empty_typed_frame_with_a_warning(tmp_path):
     assert df["traffic_glanceViews"].dtype == "Int64" and str(df["startDate"].dtype) == "datetime64[us]"
 
 
+def test_the_no_data_warning_names_the_callers_line(tmp_path):
+    import amzv_pandas as amzv
+
+    fake = FakeDataKiosk(tmp_path, outcome="EMPTY")
+    q = ('query { analytics_vendorAnalytics_2024_09_30 { manufacturingView(startDate: "2026-09-01", '
+         'endDate: "2026-09-02", aggregateBy: DAY) { startDate metrics { groupByKey { asin } '
+         'metrics { traffic { glanceViews } } } } } }')
+    with pytest.warns(NoDataWarning) as seen:
+        amzv.read_vendor_analytics(START, END, client=fake, **KW)
+        amzv.query_data_kiosk(q, client=fake, progress_bar_type=None, poll_interval=0.01)
+    assert [w.filename for w in seen] == [__file__, __file__]
+
+
 def test_cancelled_is_an_empty_frame_with_a_warning(tmp_path):
     fake = FakeDataKiosk(tmp_path, outcome="CANCELLED")
     with pytest.warns(NoDataWarning, match="CANCELLED"):
@@ -140,6 +153,43 @@ def test_bad_input_sends_nothing(fake):
     with pytest.raises(ConfigurationError, match="line 1"):
         query_data_kiosk("query { analytics_vendorAnalytics_2024_09_30 { nope } }", client=fake)
     assert fake.total_calls == 0
+
+
+@pytest.mark.parametrize("args, kw, parameter, words", [
+    ((START, END), {"metrics": ["trafic.glanceViews"]}, "metrics", "did you mean 'traffic.glanceViews'"),
+    ((START, END), {"metrics": ["traffic.glanceView"]}, "metrics", "did you mean 'traffic.glanceViews'"),
+    ((START, END), {"group_by": ("asn",)}, "group_by", "did you mean 'asin'"),
+    ((START, END), {"aggregate_by": "HOUR"}, "aggregate_by", "'DAY', 'WEEK', 'MONTH'"),
+    ((START, END), {"view": "manufactoring"}, "view", "did you mean 'manufacturing'"),
+    (("today-800", "today-10"), {}, "start", "two years"),
+    (("2026-09-30", "2026-09-01"), {}, "start", "start"),
+    (("today-3", "today+2"), {}, "end", "future"),
+    ((START, END), {"currency": "US dollars"}, "currency", "ISO 4217"),
+    ((START, END), {"dtype_backend": "pyarow"}, "dtype_backend", "did you mean 'pyarrow'"),
+])
+def test_every_bad_argument_is_refused_naming_it_with_zero_requests(fake, args, kw, parameter, words):
+    with pytest.raises(ConfigurationError, match=words) as info:
+        read_vendor_analytics(*args, client=fake, **{**KW, **kw})
+    assert info.value.parameter == parameter
+    assert fake.total_calls == 0
+
+
+def test_a_malformed_query_names_its_line_and_column_with_zero_requests(fake):
+    q = "query {\n  analytics_vendorAnalytics_2024_09_30 {\n    manufacturingView(startDate: \"2026-09-01\" {"
+    with pytest.raises(ConfigurationError, match=r"line 3, column \d+") as info:
+        query_data_kiosk(q, client=fake)
+    assert info.value.parameter == "query" and fake.total_calls == 0
+
+
+def test_threads_at_once_all_complete_despite_the_service_refusing(tmp_path, monkeypatch):
+    # The library allows 4 at once, the service only 1: its 429s are waited out and retried.
+    monkeypatch.setattr(queue, "MAX_NON_TERMINAL", 4)
+    fake = FakeDataKiosk(tmp_path, PAGES[:1], polls=3, service_limit=1)
+    days = [f"2026-08-{d:02d}" for d in range(1, 7)]
+    with cf.ThreadPoolExecutor(6) as pool:
+        frames = list(pool.map(lambda d: read_vendor_analytics(d, d, client=fake, timeout=60, **KW), days))
+    assert all(len(f) == 2 for f in frames) and fake.max_active == 1
+    assert fake.refused > 0 and fake.calls["createQuery"] == len(days) + fake.refused
 
 
 def test_marketplace_filters_rows(tmp_path):

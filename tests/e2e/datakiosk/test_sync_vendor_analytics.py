@@ -1,0 +1,183 @@
+"""sync_vendor_analytics against the sandbox: the dataset equals read_vendor_analytics, a rerun makes no call,
+an error mid-run and a subprocess killed at any point resume to the same dataset, and a killed run's
+query in flight is polled again rather than created again."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pandas as pd
+import pytest
+
+import amzv_pandas as amzv
+from amzv_pandas.exceptions import ServerError
+
+VA = importlib.import_module("amzv_pandas._sync.vendor_analytics")
+START, END = "today-70", "today-10"  # 61 final days: windows of 30, 30 and 1, two pages each
+METRICS = ["traffic", "orders.orderedUnitsWithRevenue", "costs.netPPM"]
+KEY = ["startDate", "marketplaceId", "asin"]
+
+CHILD = textwrap.dedent('''
+    import json, os, sys
+    import importlib
+    VA = importlib.import_module("amzv_pandas._sync.vendor_analytics")
+    from amzv_pandas._facade.client import Client
+
+    cfg = json.loads(os.environ["DK_SYNC"])
+    VA._poll_interval = 0.02
+    client = Client(credentials=cfg["credentials"], endpoint=cfg["url"], token_url=cfg["token_url"],
+                    marketplace="US", cache_dir=cfg["cache"])
+    VA.sync_vendor_analytics(cfg["path"], start=cfg["start"], end=cfg["end"], metrics=cfg["metrics"],
+                             client=client, progress_bar_type=None)
+''')
+
+
+@pytest.fixture(scope="module")
+def sandbox_options():
+    return {"speed": 1000, "processing_seconds": 1.0, "datakiosk_page_size": 50}
+
+
+@pytest.fixture(autouse=True)
+def fast_polls(monkeypatch):
+    monkeypatch.setattr(VA, "_poll_interval", 0.02)
+
+
+def dk_calls(sb) -> int:
+    calls = sb.stats()["calls"]
+    return sum(calls.get(op, 0) for op in ("createQuery", "getQuery", "getDocument"))
+
+
+def canon(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
+def run(client, path, **kw):
+    return amzv.sync_vendor_analytics(path, start=START, end=END, metrics=METRICS, client=client,
+                                      progress_bar_type=None, **kw)
+
+
+@pytest.fixture(scope="module")
+def reference(server, tmp_path_factory):
+    """An uninterrupted run's dataset."""
+    path = tmp_path_factory.mktemp("reference") / "va"
+    VA._poll_interval = 0.02
+    try:
+        with server.client(marketplace="US", cache_dir=path.parent / "cache") as c:
+            result = run(c, path)
+    finally:
+        VA._poll_interval = None
+    assert result.status == "complete" and result.days_added == 61
+    return canon(amzv.read_synced(path))
+
+
+def test_the_dataset_is_what_read_vendor_analytics_returns(sb, client, tmp_path, reference):
+    frame = amzv.read_vendor_analytics(START, END, metrics=METRICS, client=client, progress_bar_type=None,
+                                       poll_interval=0.02, cache=False)
+    pd.testing.assert_frame_equal(reference, canon(frame.reset_index(drop=True)).astype(reference.dtypes.to_dict()))
+    assert not reference.duplicated(KEY).any() and set(reference["marketplaceId"]) == {"ATVPDKIKX0DER",
+                                                                                      "A2EUQ1WTGCTBG2"}
+    assert reference["orders_orderedUnitsWithRevenue_value_amount"].dtype == "Float64"
+    result = run(client, tmp_path / "va")
+    assert [(w["start"] - w["end"]).days for w in result.windows] == [-29, -29, 0]
+    sb.reset_stats()
+    again = run(client, tmp_path / "va")
+    assert again.status == "complete" and again.days_added == 0 and dk_calls(sb) == 0
+    hist = amzv.sync_history(tmp_path / "va")
+    assert hist["status"].tolist() == ["complete", "complete"] and hist["calls"].iloc[0] > 0
+
+
+@pytest.mark.parametrize("kw", [dict(aggregate_by="WEEK", metrics=["shippedOrders", "forecasting"]),
+                                dict(aggregate_by="MONTH", totals=True, metrics=["costs.netPPM"])])
+def test_weeks_months_totals_and_forecasts(client, tmp_path, kw):
+    start, end = "today-200", "today-10"
+    result = amzv.sync_vendor_analytics(tmp_path / "va", start=start, end=end, client=client, progress_bar_type=None,
+                                        **kw)
+    assert result.status == "complete"
+    got = amzv.read_synced(tmp_path / "va")
+    want = amzv.read_vendor_analytics(start, end, client=client, progress_bar_type=None, poll_interval=0.02,
+                                      cache=False, **kw)
+    keys = [c for c in ("startDate", "marketplaceId", "asin", "forecasting_weekNumber") if c in want.columns]
+    assert len(got) == len(want) > 0 and not got.duplicated(keys).any()
+    pd.testing.assert_frame_equal(got.sort_values(keys).reset_index(drop=True),
+                                  want.sort_values(keys).reset_index(drop=True).astype(got.dtypes.to_dict()))
+    # a period's rows live in the partition of its first day (a Sunday, or the 1st)
+    days = {p.name[4:] for p in (tmp_path / "va").glob("marketplace_id=*/day=*")}
+    assert days == set(want["startDate"].dt.strftime("%Y-%m-%d"))
+
+
+def test_an_error_mid_run_resumes_to_the_same_dataset(sb, tmp_path, reference):
+    path = tmp_path / "va"
+    with sb.client(marketplace="US", cache_dir=tmp_path / "cache", max_retries=0) as c:
+        sb.inject("500", operation="getDocument", count=1)
+        with pytest.raises(ServerError):
+            run(c, path)
+    assert amzv.sync_history(path)["status"].tolist() == ["error"]
+    with sb.client(marketplace="US", cache_dir=tmp_path / "cache") as c:
+        assert run(c, path).status == "complete"
+    pd.testing.assert_frame_equal(canon(amzv.read_synced(path)), reference)
+
+
+def _child(sb, path, cache, env_extra=None) -> subprocess.Popen:
+    cfg = {"credentials": {"client_id": sb.credentials.client_id, "client_secret": sb.credentials.client_secret,
+                           "refresh_token": sb.credentials.refresh_token},
+           "url": sb.url, "token_url": sb.token_url, "cache": str(cache), "path": str(path), "start": START,
+           "end": END, "metrics": METRICS}
+    env = {**os.environ, "AMZV_SYNC_FSYNC": "0", "DK_SYNC": json.dumps(cfg), **(env_extra or {})}
+    return subprocess.Popen([sys.executable, "-c", CHILD], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+@pytest.mark.parametrize("point", ["planned", "fetched:1", "partition:3", "state:2", "window:2", "history-end"])
+def test_a_killed_subprocess_resumes_to_the_same_dataset(sb, tmp_path, reference, point):
+    path = tmp_path / "va"
+    child = _child(sb, path, tmp_path / "cache", {"AMZV_SYNC_KILL_AT": point})
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == -signal.SIGKILL, err.decode()[-2000:]
+    with sb.client(marketplace="US", cache_dir=tmp_path / "cache") as c:
+        result = run(c, path)
+    assert result.status == "complete" and result.days_remaining == 0
+    got = canon(amzv.read_synced(path))
+    pd.testing.assert_frame_equal(got, reference)
+    statuses = amzv.sync_history(path)["status"].tolist()
+    assert statuses[-1] == "complete" and (point == "history-end" or "killed" in statuses)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_subprocess_killed_at_a_random_instant_resumes_to_the_same_dataset(sb, tmp_path, reference, seed):
+    import random
+
+    path = tmp_path / "va"
+    child = _child(sb, path, tmp_path / "cache")
+    time.sleep(random.Random(seed).uniform(2.0, 5.0))  # the child imports for a second or two, runs ~5 s
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    with sb.client(marketplace="US", cache_dir=tmp_path / "cache") as c:
+        assert run(c, path).status == "complete"
+    pd.testing.assert_frame_equal(canon(amzv.read_synced(path)), reference)
+
+
+def test_a_killed_runs_query_is_polled_again_not_created_again(make_fresh_sandbox, tmp_path):
+    sb = make_fresh_sandbox(speed=1, processing_seconds=4.0)
+    path, cache = tmp_path / "va", tmp_path / "cache"
+    child = _child(sb, path, cache)
+    deadline = time.monotonic() + 60
+    while sb.stats()["calls"].get("createQuery", 0) < 1:
+        assert time.monotonic() < deadline and child.poll() is None
+        time.sleep(0.05)
+    time.sleep(0.3)  # its in-flight record is written right after createQuery
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    created = sb.stats()["calls"]["createQuery"]
+    assert created in (1, 2)  # two windows in flight at most
+    with sb.client(marketplace="US", cache_dir=cache) as c:
+        result = run(c, path)
+    assert result.status == "complete"
+    # 3 windows of one page: each query created once, the killed run's one(s) polled again
+    assert sb.stats()["calls"]["createQuery"] == 3
