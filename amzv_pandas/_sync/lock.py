@@ -1,4 +1,5 @@
-"""The sync lock (``_amzv_sync/lock``): one sync per dataset, a dead holder's lock taken over."""
+"""The sync lock: one run per account × marketplace of a dataset (``lock`` in its meta folder), a dead
+holder's lock taken over; ``_amzv_sync/lock`` guards moving a single-account dataset."""
 
 from __future__ import annotations
 
@@ -48,8 +49,9 @@ class SyncLock:
     itself is serialised by a second O_EXCL file so two runs cannot both win.
     """
 
-    def __init__(self, meta: Path, run_id: str) -> None:
+    def __init__(self, meta: Path, run_id: str, what: str | None = None) -> None:
         self.path = meta / LOCK_FILE
+        self.what = what
         self.takeover = meta / (LOCK_FILE + ".takeover")
         self.info = {"pid": os.getpid(), "host": socket.gethostname(), "started": iso_utc(utc_now()),
                      "run_id": run_id}
@@ -117,7 +119,8 @@ class SyncLock:
     def _refusal(self, holder: dict[str, Any] | None) -> str:
         who = (f"pid {holder.get('pid')} on host {holder.get('host')!r}, started {holder.get('started')}"
                if holder else "a process that is creating the lock right now")
-        return (f"another sync is running on {self.path.parent.parent} ({who}); refusing to run "
+        where = self.what or self.path.parent.parent
+        return (f"another sync is running on {where} ({who}); refusing to run "
                 f"concurrently. If that run is known to be dead, delete {self.path}")
 
     def release(self) -> None:

@@ -403,7 +403,7 @@ CASES: list[tuple[str, Callable[..., Any], dict[str, Any], str, Any, tuple[str, 
     ("sync", amzv.sync, dict(report_type=SALES, path="ds", start="2025-01-01", end="2025-01-03"), "report_options",
      NOT_MAPPING, ("*",)),
     ("sync", amzv.sync, dict(report_type=SALES, path="ds", start="2025-01-01", end="2025-01-03"), "marketplace",
-     NOT_ONE_MARKET, ()),
+     NOT_MARKETS, ()),  # a list of marketplaces is one dataset's
     ("sync", amzv.sync, dict(report_type=SALES, path="ds", end="2025-01-03"), "start", NOT_DATE, ("end",)),
     ("sync", amzv.sync, dict(report_type=SALES, path="ds", start="2025-01-01", end="2025-01-03"), "allow_unknown",
      NOT_BOOL, ()),
