@@ -38,6 +38,8 @@ class Progress:
         self.rt_name = rt_name
         self.bar = get_progress_bar(progress_bar_type, desc=rt_name, total=None if self.single else len(windows),
                                     unit="it" if self.single else "window")
+        if self.bar is not None and hasattr(self.bar, "add_total"):  # a part of a call's shared bar
+            self.bar.add_total(len(windows))
         self.counted = sum(1 for w in windows if w.done)
         self.bytes_mode = False
         self.bytes_shown = 0

@@ -14,6 +14,7 @@ EXPECTED = {
     "read_report", "get_report", "list_reports", "list_report_schedules", "report_types", "get_report_type",
     "cache_info", "clear_cache", "ReportForm",
     "read_vendor_analytics", "query_data_kiosk", "vendor_analytics_metrics",
+    "profiles",
 }
 
 
