@@ -340,31 +340,38 @@ def sync_account(plan: SyncPlan, client: Any, account: str, *, progress_bar_type
     """One account's share of a sync: each of its marketplaces at once (threads), within its quota.
 
     ``legacy_owner``: the account a single-account dataset's rows are given to (``None``: such a
-    dataset is refused, for a worker that must not decide). ``bar``: a shared progress bar.
+    dataset is refused, for a worker that must not decide). ``bar``: this account's part of a
+    shared bar (:class:`~amzv_pandas._util.progress.SharedProgress`); without one, a bar of
+    ``progress_bar_type`` is made and closed here.
     """
     from .._util.checks import check_writable_dir
-    from .._util.progress import get_progress_bar
-    from .layout import prepare_dataset
+    from .._util.progress import SharedProgress
+    from .layout import check_account_name, prepare_dataset
 
     t0 = _monotonic()
+    check_account_name(account)
     markets = _resolve_markets(client, plan.marketplace)
     # read_report writes its in-flight index there (even with cache=False): refuse a bad one before any call.
     check_writable_dir(client.cache_dir, "cache_dir")
     root = Path(plan.root)
     prepare_dataset(root, plan.identity, legacy_owner)
-    own_bar = bar is None
-    if own_bar:
-        bar = get_progress_bar(progress_bar_type, desc=f"sync {plan.report_type}", total=0, unit="window")
+    shared = SharedProgress(progress_bar_type, desc=f"sync {plan.report_type}") if bar is None else None
+    if shared is not None:
+        bar = shared.part(account)
     stop = stop or threading.Event()
+
+    def part(mp: Any) -> Any:
+        return bar.part(mp.country_code) if hasattr(bar, "part") else bar
+
     try:
         if len(markets) == 1:
-            return _sync_pair(plan, client, account, markets[0], t0=t0, bar=bar, stop=stop)
+            return _sync_pair(plan, client, account, markets[0], t0=t0, bar=part(markets[0]), stop=stop)
         results: list[SyncResult] = []
+        errors: list[BaseException] = []
         with cf.ThreadPoolExecutor(max_workers=len(markets), thread_name_prefix="amzv-sync-mp") as pool:
-            futures = [pool.submit(_sync_pair, plan, client, account, mp, t0=t0, bar=bar, stop=stop)
+            futures = [pool.submit(_sync_pair, plan, client, account, mp, t0=t0, bar=part(mp), stop=stop)
                        for mp in markets]
             try:
-                errors = []
                 for future in futures:
                     try:
                         results.append(future.result())
@@ -379,8 +386,8 @@ def sync_account(plan: SyncPlan, client: Any, account: str, *, progress_bar_type
             raise errors[0]
         return combine_results(results, path=str(root))
     finally:
-        if own_bar and bar is not None:
-            bar.close()
+        if shared is not None:
+            shared.close()
 
 
 def _resolve_markets(client: Any, marketplace: Any) -> list[Any]:
@@ -397,6 +404,7 @@ def _resolve_markets(client: Any, marketplace: Any) -> list[Any]:
 
 def combine_results(results: list[SyncResult], *, path: str) -> SyncResult:
     """One SyncResult for several account × marketplace runs: totals, the worst status, ``pairs``."""
+    results = [p for r in results for p in (r.pairs or [r])]
     if len(results) == 1:
         return results[0]
     statuses = [r.status for r in results]
@@ -488,18 +496,15 @@ def _sync_pair(plan: SyncPlan, client: Any, account: str, mp: Any, *, t0: float,
         days_added = rows_added = 0
         stop_exc: BaseException | None = None
         status = "running"
-        if bar is not None and windows and hasattr(bar, "total"):
-            with _bar_lock:
-                bar.total = (bar.total or 0) + len(windows)
-                if hasattr(bar, "refresh"):
-                    bar.refresh()
+        if bar is not None and windows and hasattr(bar, "add_total"):
+            bar.add_total(len(windows))
         # Fetches run on worker threads; everything below that touches the disk runs here, in plan order.
         slots = max(1, int(MAX_IN_FLIGHT))
         pool = cf.ThreadPoolExecutor(max_workers=slots, thread_name_prefix="amzv-sync") if windows else None
         queued: collections.deque[tuple[_dt.date, _dt.date, cf.Future[pd.DataFrame]]] = collections.deque()
         todo = iter(windows)
         budget_spent = False
-        label = f"{account}/{mp.country_code}"
+        label = f"{account}/{mp.country_code}"  # in messages
 
         def start_windows() -> None:
             """Start planned windows while a slot is free and the budget lasts."""
@@ -511,8 +516,8 @@ def _sync_pair(plan: SyncPlan, client: Any, account: str, mp: Any, *, t0: float,
                 if limit is not None and _monotonic() - t0 >= limit.total_seconds():
                     budget_spent = True
                     return
-                if bar is not None and hasattr(bar, "set_postfix_str"):
-                    bar.set_postfix_str(f"{label} {nxt[0]} → {nxt[1]}")
+                if bar is not None and hasattr(bar, "set_description_str"):
+                    bar.set_description_str(f"{nxt[0]} → {nxt[1]}")
                 assert pool is not None
                 extra = {} if rt.known else {"allow_unknown": True}
                 queued.append((*nxt, pool.submit(_fetch_window, rt.name, nxt[0], nxt[1],
@@ -631,6 +636,3 @@ def _sync_pair(plan: SyncPlan, client: Any, account: str, mp: Any, *, t0: float,
         elapsed=_dt.timedelta(seconds=_monotonic() - t0), account=account,
     )
 
-
-#: tqdm's total is grown by each marketplace's run once it has planned (from several threads).
-_bar_lock = threading.Lock()

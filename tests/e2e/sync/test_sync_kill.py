@@ -205,7 +205,7 @@ def test_cli_sandbox_killed_then_resumed(tmp_path):
         saved, S._poll_interval = S._poll_interval, 0.05
         try:
             S.sync("GET_VENDOR_TRAFFIC_REPORT", ref_path, start="today-40", today=today, progress_bar_type=None,
-                   client=sb.client(marketplace="US"))
+                   client=sb.client(marketplace="US", name="sandbox"))  # the CLI's name for its sandbox account
         finally:
             S._poll_interval = saved
 
