@@ -475,23 +475,31 @@ def _windows_of(result: Any) -> int | None:
 # joining
 
 
-def concat_accounts(frames: Mapping[str, "pd.DataFrame"], *, column: str = ACCOUNT_COLUMN) -> "pd.DataFrame":
+def concat_accounts(frames: Mapping[str, "pd.DataFrame"], *, column: str = ACCOUNT_COLUMN,
+                    pyarrow: bool = False) -> "pd.DataFrame":
     """One frame: each account's rows in the accounts' order, with ``column`` (the name) first.
 
     ``attrs["amzv"]`` holds ``accounts`` (the names) and ``per_account`` (each frame's own attrs).
+    ``pyarrow`` makes the column an Arrow string (as ``dtype_backend="pyarrow"`` frames are).
     """
     import pandas as pd
+
+    dtype: Any = "string"
+    if pyarrow:
+        import pyarrow as pa
+
+        dtype = pd.ArrowDtype(pa.string())
 
     parts = []
     for name, frame in frames.items():
         part = frame.copy(deep=False)
         if column in part.columns:
             part = part.drop(columns=[column])
-        part.insert(0, column, pd.Series([name] * len(part), index=part.index, dtype="string"))
+        part.insert(0, column, pd.Series([name] * len(part), index=part.index, dtype=dtype))
         part.attrs = {}
         parts.append(part)
     if not parts:
-        out = pd.DataFrame({column: pd.Series([], dtype="string")})
+        out = pd.DataFrame({column: pd.Series([], dtype=dtype)})
     else:
         nonempty = [p for p in parts if len(p)] or parts[:1]
         out = pd.concat(nonempty, ignore_index=True, sort=False) if len(nonempty) > 1 else nonempty[0].reset_index(drop=True)

@@ -125,7 +125,7 @@ class SharedProgress:
         if windows is not None and windows > shown:
             self._grow(windows - shown)
             shown = windows
-        elif not mine and windows is None:
+        elif shown == 0:  # nothing counted its work: the account is one step
             self._grow(1)
             shown = 1
         done = sum(p.counted for p in mine)
