@@ -95,6 +95,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import contextlib
+import copy
 import dataclasses
 import datetime as _dt
 import os
@@ -369,8 +370,8 @@ def sync_account(plan: SyncPlan, client: Any, account: str, *, progress_bar_type
         results: list[SyncResult] = []
         errors: list[BaseException] = []
         with cf.ThreadPoolExecutor(max_workers=len(markets), thread_name_prefix="amzv-sync-mp") as pool:
-            futures = [pool.submit(_sync_pair, plan, client, account, mp, t0=t0, bar=part(mp), stop=stop)
-                       for mp in markets]
+            futures = [pool.submit(_sync_pair, plan, _counting_view(client), account, mp, t0=t0, bar=part(mp),
+                                   stop=stop) for mp in markets]
             try:
                 for future in futures:
                     try:
@@ -388,6 +389,22 @@ def sync_account(plan: SyncPlan, client: Any, account: str, *, progress_bar_type
     finally:
         if shared is not None:
             shared.close()
+
+
+def _counting_view(client: Any) -> Any:
+    """``client`` with its own call counter, for one marketplace's run (its history counts its calls).
+
+    A shallow copy: the session, tokens and rate limiters are the same objects, so the
+    marketplaces of an account still share its quotas; only ``calls`` is the run's own. Calls
+    counted here are added to ``client.calls`` when the run ends (see :func:`_sync_pair`).
+    """
+    if not isinstance(getattr(client, "calls", None), collections.Counter):
+        return client
+    view = copy.copy(client)
+    view.calls = collections.Counter()
+    view._calls_lock = threading.Lock()
+    view._counted_for = client
+    return view
 
 
 def _resolve_markets(client: Any, marketplace: Any) -> list[Any]:
@@ -601,6 +618,10 @@ def _sync_pair(plan: SyncPlan, client: Any, account: str, mp: Any, *, t0: float,
             remaining = sum(1 for u in final_units for d in iter_days(*u) if d not in done)
             calls_after = collections.Counter(getattr(client, "calls", {}))
             calls = {k: v - calls_before.get(k, 0) for k, v in calls_after.items() if v - calls_before.get(k, 0)}
+            owner = getattr(client, "_counted_for", None)
+            if owner is not None:  # a counting view: the account's own counter sees these calls too
+                with owner._calls_lock:
+                    owner.calls.update(calls)
             if stop_exc is not None:
                 status = ("options_error" if isinstance(stop_exc, ReportFatalError)
                           else "interrupted" if isinstance(stop_exc, (KeyboardInterrupt, _Stopped)) else "error")
