@@ -8,6 +8,16 @@ should I configure the Orders or Order Items report?*) as a library call::
     >>> amzv.read_synced("sales/", start="2024-01-01")                # doctest: +SKIP
     >>> amzv.sync_history("sales/")                                   # doctest: +SKIP
 
+Many accounts and marketplaces, one dataset
+-------------------------------------------
+``marketplace=["US", "CA"]`` and (through the facade, :mod:`amzv_pandas._facade.datasets`)
+``accounts=[...]`` fill one dataset (layout: :mod:`amzv_pandas._sync.layout`). Each account ×
+marketplace is a *pair* run by :func:`_sync_pair` exactly as a one-marketplace sync always ran
+(everything below holds per pair, with the pair's own state, history and lock);
+:func:`sync_account` runs an account's marketplaces at once on threads, sharing its client's
+rate limiters, and the facade runs accounts at once (each account's work in one task, so its
+quota stays in one process). :func:`plan_sync` checks what every account shares before any call.
+
 Each run
 --------
 1. fetches the newest missing days up to ``end`` first (the "current day's data");
