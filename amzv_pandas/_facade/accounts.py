@@ -26,6 +26,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
+from .._reports.plan import check_one_region
 from .._specs.marketplaces import REGIONS, Marketplace, get_marketplace
 from .._util.checks import check_choice, did_you_mean
 from .._util.progress import SharedProgress
@@ -207,21 +208,6 @@ def _markets(values: Any, parameter: str) -> list[Marketplace]:
         if m not in out:
             out.append(m)
     return out
-
-
-def check_one_region(markets: Sequence[Marketplace], *, parameter: str = "marketplace",
-                     account: str | None = None) -> str | None:
-    """The one region of ``markets``; several regions are refused, naming each marketplace's."""
-    regions = sorted({m.region for m in markets})
-    if len(regions) <= 1:
-        return regions[0] if regions else None
-    listed = ", ".join(f"{m.country_code} ({m.region})" for m in markets)
-    whose = f" for account {account!r}" if account else ""
-    msg = (f"{parameter}= mixes regions{whose}: {listed}; an account lives in one region's endpoint "
-           f"({', '.join(regions)} differ). Give one account per region, e.g. accounts=[{{'name': 'eu', "
-           f"'profile': ..., 'marketplace': [...]}}, ...]")
-    raise ConfigurationError(msg, parameter=parameter, value=[m.country_code for m in markets],
-                             allowed=f"marketplaces of one region ({' or '.join(regions)})")
 
 
 def resolve_accounts(accounts: Any, *, marketplace: Any = None, parameter: str = "accounts",

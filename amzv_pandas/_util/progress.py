@@ -160,6 +160,9 @@ class ProgressPart:
         self.shared._advance(n)
 
     def set_description_str(self, text: str, refresh: bool = False) -> None:
+        desc = self.shared.desc
+        if desc and text.startswith(desc + " "):  # the bar already names it (the report type)
+            text = text[len(desc) + 1:]
         self.shared._describe(f"{self.label}: {text}")
 
     def refresh(self) -> None:
