@@ -211,3 +211,24 @@ def test_moving_a_single_account_dataset_killed_then_resumed(tmp_path, amazon, p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["_amzv_sync", f"account={ACCOUNT}"]
     assert not (tmp_path / "_amzv_sync" / "lock").exists()
 
+
+
+def test_cli_syncs_several_profiles_and_marketplaces_into_one_dataset(tmp_path, amazon, capsys):
+    from amzv_pandas._frontends.cli import sync_main
+    from amzv_pandas._transport.lwa import Credentials
+    from amzv_pandas._transport.profiles import save_profile
+
+    for name, token in (("acme-us", "r1"), ("brandx", "r2")):
+        save_profile(name, Credentials(client_id="id", client_secret="s", refresh_token=token), marketplace="US",
+                     endpoint="http://127.0.0.1:9")
+    argv = [SALES, str(tmp_path), "--start", "2026-04-20", "--end", "2026-04-29", "--today", "2026-06-01",
+            "--no-progress", "--account", "acme-us", "--account", "brandx", "--marketplace", "US,CA"]
+    assert sync_main(argv) == 0
+    assert "complete" in capsys.readouterr().out
+    df = S.read_synced(tmp_path)
+    assert sorted(set(zip(df["account"], df["marketplaceId"]))) == [("acme-us", CA), ("acme-us", US),
+                                                                    ("brandx", CA), ("brandx", US)]
+    assert sync_main([*argv[:-4], "--account", "nobody"]) == 2  # an unknown profile: bad usage, before any call
+    assert "nobody" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        sync_main([*argv, "--profile", "acme-us"])
