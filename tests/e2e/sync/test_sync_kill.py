@@ -220,3 +220,55 @@ def test_cli_sandbox_killed_then_resumed(tmp_path):
     key = ["account", "startDate", "asin"]
     pd.testing.assert_frame_equal(S.read_synced(path).sort_values(key).reset_index(drop=True),
                                   S.read_synced(ref_path).sort_values(key).reset_index(drop=True))
+
+
+# --------------------------------------------------------------------------- two accounts × two marketplaces
+
+def _accounts_run(path) -> None:
+    """amzv.sync with two accounts (fake clients) × US and CA: four pairs at once."""
+    import amzv_pandas as amzv
+    from amzv_pandas._facade.client import Client
+
+    ns: dict = {}
+    exec(FAKE, ns)
+    saved = S._fetch_window, STORE._FSYNC
+    S._fetch_window, STORE._FSYNC = ns["fetch"], False
+    try:
+        clients = [Client(credentials={"client_id": "i", "client_secret": "s", "refresh_token": token},
+                          marketplace="US", endpoint="http://127.0.0.1:9", name=name)
+                   for name, token in (("acme-a", "r1"), ("acme-b", "r2"))]
+        amzv.sync("GET_VENDOR_SALES_REPORT", path, start="2026-03-01", end="2026-04-29", marketplace=["US", "CA"],
+                  today="2026-06-01", accounts=clients, progress_bar_type=None)
+    finally:
+        S._fetch_window, STORE._FSYNC = saved
+
+
+@pytest.fixture(scope="module")
+def accounts_reference(tmp_path_factory) -> pd.DataFrame:
+    path = tmp_path_factory.mktemp("accounts-uninterrupted")
+    _accounts_run(path)
+    df = _canon(S.read_synced(path))
+    assert set(df["account"]) == {"acme-a", "acme-b"} and set(df["marketplaceId"]) == MARKETPLACES
+    return df
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="kills a forked run")
+@pytest.mark.parametrize("point", ["planned:3", "partition:30", "state:6", "window:5", "history-end:2"])
+def test_two_accounts_killed_then_resumed(tmp_path, accounts_reference, point):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.environ["AMZV_SYNC_KILL_AT"] = point
+            _accounts_run(tmp_path)
+        finally:
+            os._exit(3)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, point
+    _accounts_run(tmp_path)
+    got = S.read_synced(tmp_path)
+    pd.testing.assert_frame_equal(_canon(got), accounts_reference)
+    assert not got.duplicated(KEY).any()
+    metas = _pair_metas(tmp_path)
+    assert len(metas) == 4 and not any((m / "lock").exists() for m in metas)
+    history = S.sync_history(tmp_path)
+    assert (history.groupby(["account", "marketplace_id"])["status"].last() == "complete").all()
