@@ -323,10 +323,6 @@ _wrap_lock = threading.Lock()
 
 
 def __getattr__(name: str) -> Any:
-    if name == "sync":  # amzv.sync, with its accounts= (one dataset for all): _facade/datasets.py
-        from .datasets import sync
-
-        return sync
     if name not in _WRAPPED:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     with _wrap_lock:
