@@ -342,9 +342,11 @@ def _call(task: Callable[..., Any], spec: AccountSpec, progress: Any, capture: b
 
 
 def _portable(exc: BaseException) -> BaseException:
-    """``exc`` if it pickles (it goes back to the caller's process), else an AmzvError with its text."""
+    """``exc`` if it survives a pickle round trip (it goes back to the caller's process), else an
+    AmzvError with its type and text (an exception whose ``__init__`` takes other arguments than
+    its ``args`` pickles but does not unpickle)."""
     try:
-        pickle.dumps(exc)
+        pickle.loads(pickle.dumps(exc))
         return exc
     except Exception:
         return AmzvError(f"{type(exc).__name__}: {exc}")

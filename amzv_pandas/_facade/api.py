@@ -96,6 +96,10 @@ ACCOUNT_FUNCTIONS = frozenset({"read_report", "get_report", "list_reports", "get
                                "search_catalog_items", "read_vendor_analytics"})
 #: Functions whose progress bar counts report windows: each account's read gets a part of one shared bar.
 _WINDOW_PROGRESS = frozenset({"read_report", "get_report"})
+#: How a function's per-account results ({name: result}, in the accounts' order) become one result;
+#: the default joins DataFrames with an ``account`` column. A function whose results are not frames
+#: (a future ``sync``'s SyncResults) registers its own here.
+COMBINE: dict[str, Callable[[dict[str, Any], dict[str, Any]], Any]] = {}
 
 ACCOUNTS_DOC = """\
     accounts : list, optional
@@ -191,12 +195,13 @@ class _DryRun(Exception):
 class _CheckingClient:
     """An account's client that checks the call and sends nothing (``request``/``download`` stop it).
 
-    Its cache lives in an empty folder, so checking reads no real cache and writes nothing.
+    Its cache is this process's private temporary folder (:func:`_checking_cache`), so checking
+    reads no real cache; the lock files a read takes before its first request go there too.
     """
 
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, cache_dir: Path) -> None:
         self._client = client
-        self.cache_dir = Path(tempfile.gettempdir()) / "amzv-accounts-check-never-written"
+        self.cache_dir = cache_dir
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         raise _DryRun
@@ -231,11 +236,37 @@ def account_task(name: str, args: tuple[Any, ...], kwargs: dict[str, Any], spec:
     return func(*args, client=spec.build_client(), **_account_kwargs(func, kwargs, spec, progress))
 
 
+_checking_dir: Path | None = None
+
+
+def _checking_cache() -> Path:
+    """A private (0700) temporary folder for the checks, made once and removed when the process
+    exits: a check's window threads may still be taking a lock there as its call returns."""
+    global _checking_dir
+    with _default_lock:
+        if _checking_dir is None:
+            import atexit
+            import shutil
+
+            _checking_dir = Path(tempfile.mkdtemp(prefix="amzv-check-"))
+            atexit.register(shutil.rmtree, _checking_dir, ignore_errors=True)
+        return _checking_dir
+
+
 def _check_account_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], spec: Any) -> None:
     """Every check ``func`` makes up to its first request, for this account: bad input fails now,
     before any account has sent anything."""
-    checking = _CheckingClient(spec.build_client())
+    if func.__name__ != "list_reports" and kwargs.get("cache", True) is not False:
+        from .._util.checks import check_writable_dir
+
+        # The check below runs on a temporary cache: the account's own must be usable too.
+        try:
+            check_writable_dir(spec.build_client().cache_dir, "cache_dir")
+        except ConfigurationError as exc:
+            raise type(exc)(f"account {spec.name!r}: {exc}", parameter=exc.parameter, value=exc.value,
+                            allowed=exc.allowed) from None
     with warnings.catch_warnings():
+        checking = _CheckingClient(spec.build_client(), _checking_cache())
         warnings.simplefilter("ignore")
         try:
             func(*args, client=checking, **_account_kwargs(func, kwargs, spec, None))
@@ -289,6 +320,8 @@ def _call_accounts(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict
     finally:
         if progress is not None:
             progress.close()
+    if name in COMBINE:
+        return COMBINE[name](results, kwargs)
     frames = {k: v for k, v in results.items() if isinstance(v, pd.DataFrame)}
     return acc.concat_accounts(frames, pyarrow=kwargs.get("dtype_backend") == "pyarrow")
 

@@ -37,7 +37,7 @@ from .answers import API, TERMINAL
 from .assemble import assemble
 from .cache_reads import cached_by_id, from_cache
 from .drive import drive
-from .per_marketplace import read_per_marketplace
+from .per_marketplace import get_per_marketplace, read_per_marketplace
 from .listing import PROCESSING_STATUSES, list_report_schedules, list_reports
 from .plan import (Plan, Window, check_cache_mode, check_positive, check_quotechar, check_section, make_plan,
                    resolve_marketplaces, resolve_poll_interval)
@@ -253,8 +253,10 @@ def get_report(
     report_type : str, optional
         Instead of an id: the most recent DONE report of this type (and ``marketplace``),
         e.g. one Amazon made on a schedule. Must be in the registry unless ``allow_unknown``.
-    marketplace : str or Marketplace, optional
-        With ``report_type``: only reports covering this marketplace.
+    marketplace : str, Marketplace or list, optional
+        With ``report_type``: only reports covering this marketplace. A list (of one region)
+        fetches the newest DONE report of each marketplace, joined with a ``marketplaceId``
+        column (as :func:`read_report` does for one-marketplace types).
     section, quotechar : optional
         As in :func:`read_report`.
     cache : bool, default True
@@ -299,6 +301,21 @@ def get_report(
     # Without a type the section and quoting are matched to the report's once it is known: check their form now.
     check_section(section, wanted_rt or get_report_type("GET_UNKNOWN_TYPE"))
     check_quotechar(quotechar, wanted_rt or get_report_type("GET_UNKNOWN_TYPE"))
+    if marketplace is not None and not isinstance(marketplace, (str, Marketplace)):
+        if report_type is None:
+            msg = "marketplace= selects reports of report_type=; with report_id= the report names its own"
+            raise ConfigurationError(msg, parameter="marketplace", value=marketplace, allowed="report_type= with it")
+        markets = resolve_marketplaces(client, marketplace)
+        if len(markets) > 1:
+            if cache:
+                check_writable_dir(client.cache_dir, "cache_dir")
+            return get_per_marketplace(
+                [m.country_code for m in markets],
+                lambda code, bar: get_report(report_type=report_type, marketplace=code, section=section,
+                                             quotechar=quotechar, cache=cache, progress_bar_type=bar,
+                                             allow_unknown=allow_unknown, client=client),
+                progress_bar_type, report_type, backend)
+        marketplace = markets[0]
     market = client.resolve_marketplace(marketplace) if marketplace is not None else client.marketplace
     if cache:
         check_writable_dir(client.cache_dir, "cache_dir")

@@ -19,7 +19,7 @@ from .._util.progress import SharedProgress
 from .drive import resume_hint
 from .run import Run
 
-__all__ = ["read_per_marketplace", "MARKETPLACE_COLUMN", "join_marketplaces"]
+__all__ = ["read_per_marketplace", "get_per_marketplace", "MARKETPLACE_COLUMN", "join_marketplaces"]
 
 #: The column naming each row's marketplace (Amazon's field name).
 MARKETPLACE_COLUMN = "marketplaceId"
@@ -63,6 +63,35 @@ def read_per_marketplace(runs: Sequence[Run], read: Callable[[Run, Any], pd.Data
             raise exc
     frames = [(run.plan.marketplaces[0].marketplace_id, fut.result()) for run, fut in zip(runs, futures)]
     return join_marketplaces(frames, backend)
+
+
+def get_per_marketplace(codes: Sequence[str], get: Callable[[str, Any], pd.DataFrame], progress_bar_type: Any,
+                        desc: str, backend: str | None) -> pd.DataFrame:
+    """``get(code, bar)`` (one marketplace's newest report) for each marketplace, concurrently, joined."""
+    from .._specs.marketplaces import get_marketplace
+
+    shared: SharedProgress | None = None
+    if progress_bar_type is None:
+        parts: list[Any] = [None] * len(codes)
+    elif hasattr(progress_bar_type, "part"):
+        parts = [progress_bar_type.part(c) for c in codes]
+    else:
+        shared = SharedProgress(progress_bar_type, desc=desc)
+        parts = [shared.part(c) for c in codes]
+    try:
+        with cf.ThreadPoolExecutor(max_workers=min(MAX_MARKETPLACE_WORKERS, len(codes)),
+                                   thread_name_prefix="amzv-marketplace") as pool:
+            futures = [pool.submit(get, code, part) for code, part in zip(codes, parts)]
+            cf.wait(futures)
+    finally:
+        if shared is not None:
+            shared.close()
+    for fut in futures:
+        exc = fut.exception()
+        if exc is not None:
+            raise exc
+    return join_marketplaces([(get_marketplace(c).marketplace_id, f.result()) for c, f in zip(codes, futures)],
+                             backend)
 
 
 def join_marketplaces(frames: Sequence[tuple[str, pd.DataFrame]], backend: str | None) -> pd.DataFrame:

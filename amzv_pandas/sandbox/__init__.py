@@ -394,10 +394,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--static", action="store_true", help="answer only the models' static examples")
     parser.add_argument("--flat-rows", type=int, default=500, help="rows of flat-file report documents")
     parser.add_argument("--account-type", choices=("vendor", "seller"), default="vendor")
+    parser.add_argument("--accounts", type=int, default=1,
+                        help="how many accounts to act as (own refresh token, quotas and data each; default 1)")
     args = parser.parse_args(argv)
+    if args.accounts < 1:
+        parser.error(f"--accounts must be 1 or more, got {args.accounts}")
 
     sb = serve(port=args.port, speed=args.speed, seed=args.seed, static=args.static,
-               flat_rows=args.flat_rows, account_type=args.account_type)
+               flat_rows=args.flat_rows, account_type=args.account_type, accounts=args.accounts)
     try:
         mode = "static" if args.static else "dynamic"
         lines = [
@@ -407,6 +411,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "",
             "Point a client at it (these credentials are throwaway, valid for this server only):",
             *(f"  {line}" for line in _env_lines(sb)),
+            *([""] + [f"Account {k}: the same, with SP_API_REFRESH_TOKEN="
+                      f"{shlex.quote(sb.account_credentials(k).refresh_token)}" for k in range(2, sb.accounts + 1)]
+              if sb.accounts > 1 else []),
             "",
             "Press Ctrl-C to stop.",
         ]

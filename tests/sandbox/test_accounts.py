@@ -110,3 +110,32 @@ def test_a_one_account_server_is_unchanged(make_sandbox):
 def test_accounts_must_be_a_positive_int(value):
     with pytest.raises(ValueError, match="accounts must be an int >= 1"):
         sandbox.serve(accounts=value)
+
+
+def test_main_with_accounts_prints_every_accounts_refresh_token():
+    import signal
+    import subprocess
+    import sys
+
+    code = "from amzv_pandas.sandbox import main; raise SystemExit(main(['--port', '0', '--accounts', '2']))"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines: list[str] = []
+        while not any(line.startswith("Press Ctrl-C") for line in lines):
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            lines.append(line.strip())
+        env = dict(line.split(" ", 1)[1].split("=", 1) for line in lines if line.startswith("export "))
+        second = next(line for line in lines if line.startswith("Account 2:")).split("SP_API_REFRESH_TOKEN=", 1)[1]
+        for refresh in (env["SP_API_REFRESH_TOKEN"].strip("'"), second.strip("'")):
+            resp = requests.post(env["AMZV_TOKEN_URL"], timeout=10, data={
+                "grant_type": "refresh_token", "refresh_token": refresh,
+                "client_id": env["LWA_APP_ID"], "client_secret": env["LWA_CLIENT_SECRET"]})
+            assert resp.status_code == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()

@@ -198,3 +198,28 @@ def test_catalog_and_vendor_analytics_take_accounts(sb):
         va = amzv.read_vendor_analytics("2026-09-01", "2026-09-02", metrics=["traffic.glanceViews"],
                                         accounts=sb.clients()[:2], progress_bar_type=None, poll_interval=0.05)
     assert set(va["account"]) == {"sandbox-1", "sandbox-2"} and va.columns[0] == "account"
+
+
+def test_get_report_takes_marketplace_lists_and_accounts(sb):
+    clients = sb.clients()[:2]
+    amzv.read_report(SALES, START, END, marketplace=["US", "CA"], accounts=clients, progress_bar_type=None)
+    sb.reset_stats()
+    df = amzv.get_report(report_type=SALES, marketplace=["US", "CA"], accounts=clients, progress_bar_type=None)
+    assert df.groupby(["account", "marketplaceId"]).size().to_dict() == {
+        ("sandbox-1", "A2EUQ1WTGCTBG2"): 300, ("sandbox-1", "ATVPDKIKX0DER"): 300,
+        ("sandbox-2", "A2EUQ1WTGCTBG2"): 300, ("sandbox-2", "ATVPDKIKX0DER"): 300}
+    assert sb.stats()["calls"].get("createReport") is None  # the newest DONE ones, nothing created
+    with pytest.raises(ConfigurationError, match="with report_id") as info:
+        amzv.get_report("123", marketplace=["US", "CA"], client=clients[0])
+    assert info.value.parameter == "marketplace"
+
+
+def test_an_accounts_unusable_cache_dir_is_refused_before_any_call(sb, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    sb.reset_stats()
+    with pytest.raises(ConfigurationError, match="account 'b'") as info:
+        amzv.read_report(SALES, START, END, progress_bar_type=None,
+                         accounts=[sb.clients()[0], sb.account_options(2, name="b", cache_dir=str(blocker / "c"))])
+    assert info.value.parameter == "cache_dir"
+    assert sb.stats()["calls"] == {}

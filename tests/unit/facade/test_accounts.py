@@ -267,3 +267,17 @@ def test_one_bar_counts_windows_across_accounts_and_marketplaces() -> None:
     acc.run_accounts(_progress_task, _specs(), progress=shared)
     assert shared.total == 12 and bar.n == 12
     assert "GET_VENDOR_SALES_REPORT b/CA: IN_PROGRESS" in bar.descriptions
+
+
+class _Stubborn(Exception):
+    def __init__(self, a: str, b: str) -> None:  # unpickling calls _Stubborn(message): it fails
+        super().__init__(f"{a} {b}")
+
+
+def _stubborn_task(spec: acc.AccountSpec, progress: object) -> None:
+    raise _Stubborn("no", "way")
+
+
+def test_an_error_that_cannot_travel_back_comes_back_as_its_text() -> None:
+    with pytest.raises(AccountError, match="account 'a' failed: AmzvError: _Stubborn: no way"):
+        acc.run_accounts(_stubborn_task, _specs()[:1], executor=_FakeProcessExecutor())
