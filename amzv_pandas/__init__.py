@@ -49,9 +49,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "vendor_analytics_metrics": ("_datakiosk.api", "vendor_analytics_metrics"),
     # dates and append-mode sync
     "DateRange": ("_specs.dates", "DateRange"),
-    "sync": ("_facade.api", "sync"),
+    "sync": ("_facade.datasets", "sync"),
     "sync_vendor_analytics": ("_facade.api", "sync_vendor_analytics"),
-    "read_synced": ("_sync.sync", "read_synced"),
+    "read_synced": ("_facade.datasets", "read_synced"),
     "sync_history": ("_sync.sync", "sync_history"),
     "SyncResult": ("_sync.sync", "SyncResult"),
     # notebooks

@@ -32,6 +32,7 @@ SCENARIOS = {
     "vendor_json": "scenario_vendor_json",
     "year": "scenario_year",
     "accounts": "scenario_accounts",
+    "sync_accounts": "scenario_sync_accounts",
     "catalog": "scenario_catalog",
     "import": "scenario_import",
     "read_synced": "scenario_read_synced",

@@ -1,7 +1,7 @@
 """Scenario 6 — ``read_synced`` vs ``pyarrow.dataset`` on the same synced files.
 
 The parent writes a synced dataset once (untimed): one ``day=YYYY-MM-DD/part-0.parquet``
-partition per day of 2025 under ``marketplace_id=ATVPDKIKX0DER`` (the layout ``sync`` writes),
+partition per day of 2025 under ``account=acme-us/marketplace_id=ATVPDKIKX0DER`` (the layout ``sync`` writes),
 2,000 ASINs a day of vendor-sales columns (small: 60 days x 200 ASINs). Each contender, in a
 fresh process, alternately, times reading February through November back into pandas:
 
@@ -26,6 +26,7 @@ TITLE = "read_synced vs pyarrow.dataset on a year of daily partitions"
 SIZE = {"small": (60, 200), "full": (365, 2000)}  # (days, ASINs)
 REPEATS = {"small": 1, "full": 5}
 MARKETPLACE_ID = "ATVPDKIKX0DER"
+ACCOUNT = "acme-us"
 START, END = "2025-02-01", "2025-11-30"
 
 
@@ -45,7 +46,8 @@ def dataset(opts: dict) -> None:
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    part = ds.partitioning(pa.schema([("marketplace_id", pa.string()), ("day", pa.date32())]), flavor="hive")
+    part = ds.partitioning(pa.schema([("account", pa.string()), ("marketplace_id", pa.string()),
+                                      ("day", pa.date32())]), flavor="hive")
     t0 = time.perf_counter()
     lo, hi = dt.date.fromisoformat(opts["start"]), dt.date.fromisoformat(opts["end"])
     table = ds.dataset(opts["path"], format="parquet", partitioning=part).to_table(
@@ -86,7 +88,7 @@ def write_dataset(root: Path, days: int, asins: int) -> int:
             "shippedCogs_amount": pd.array(rng.uniform(0, 700, asins).round(2), dtype="Float64"),
             "customerReturns": pd.array(rng.integers(0, 3, asins), dtype="Int64"),
         })
-        dest = root / f"marketplace_id={MARKETPLACE_ID}" / f"day={day.isoformat()}" / "part-0.parquet"
+        dest = root / f"account={ACCOUNT}" / f"marketplace_id={MARKETPLACE_ID}" / f"day={day.isoformat()}" / "part-0.parquet"
         dest.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), dest)
         total += asins

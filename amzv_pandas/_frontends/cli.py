@@ -100,11 +100,14 @@ def build_sync_parser() -> argparse.ArgumentParser:
     p.add_argument("path", metavar="PATH", help="dataset directory")
     p.add_argument("--start", required=True, help="oldest day of the backfill (2024-01-01, today-365...)")
     p.add_argument("--end", default="yesterday", help="newest day (default: yesterday)")
-    p.add_argument("--marketplace", default=None, help="country code or marketplace id (default: the profile's)")
+    p.add_argument("--marketplace", default=None,
+                   help="country code or marketplace id, or several comma-separated (default: the profile's)")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="a reportOption, repeatable (e.g. --option reportPeriod=DAY)")
     p.add_argument("--budget", default=None, help="stop starting windows after this long (2h, 90m, 1h30m)")
     p.add_argument("--profile", default=None, help="credentials profile")
+    p.add_argument("--account", action="append", default=[], metavar="NAME",
+                   help="a profile to sync into the one dataset, repeatable (each account runs at once)")
     p.add_argument("--allow-unknown", action="store_true",
                    help="send a report type this release does not list (one Amazon added since)")
     p.add_argument("--today", default=None, help=argparse.SUPPRESS)
@@ -130,7 +133,12 @@ def sync_main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--option {item!r} must look like KEY=VALUE")
         options[k.strip()] = v.strip()
     progress = None if args.no_progress or not sys.stderr.isatty() else "tqdm"
-    kwargs: dict[str, Any] = dict(start=args.start, end=args.end, marketplace=args.marketplace,
+    if args.account and (args.profile or args.sandbox):
+        parser.error("--account names the profiles to sync; not together with --profile or --sandbox")
+    marketplace = args.marketplace
+    if marketplace and "," in marketplace:
+        marketplace = [m.strip() for m in marketplace.split(",") if m.strip()]
+    kwargs: dict[str, Any] = dict(start=args.start, end=args.end, marketplace=marketplace,
                                   report_options=options or None, budget=args.budget,
                                   progress_bar_type=progress, today=args.today,
                                   allow_unknown=args.allow_unknown)
@@ -145,17 +153,24 @@ def sync_main(argv: Sequence[str] | None = None) -> int:
             try:
                 with sandbox.serve(speed=args.sandbox_speed,
                                    processing_seconds=args.sandbox_processing_seconds) as sb:
-                    with sb.client(marketplace=args.marketplace or "US") as client:
+                    # One name for every sandbox run: its token changes per server, its dataset must not.
+                    first = marketplace[0] if isinstance(marketplace, list) else marketplace
+                    with sb.client(marketplace=first or "US", name="sandbox") as client:
                         result = sync(args.report_type, args.path, client=client, **kwargs)
             finally:
                 if saved is None:
                     os.environ.pop("AMZV_POLL_INTERVAL", None)
                 else:
                     os.environ["AMZV_POLL_INTERVAL"] = saved
+        elif args.account:
+            from .._facade.datasets import sync as sync_accounts
+
+            result = sync_accounts(args.report_type, args.path, accounts=args.account, **kwargs)
         else:
             from .._facade.client import Client
 
-            with Client(profile=args.profile, marketplace=args.marketplace) as client:
+            first = marketplace[0] if isinstance(marketplace, list) else marketplace
+            with Client(profile=args.profile, marketplace=first) as client:
                 result = sync(args.report_type, args.path, client=client, **kwargs)
     except AmzvError as exc:
         print(f"amzv sync: error: {cli_message(exc)}", file=sys.stderr)

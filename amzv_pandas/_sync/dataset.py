@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._parsers.arrow import check_dtype_backend, convert_frame, frame_to_pandas
 from .._specs.dates import DateLike, DateRange, resolve_today
-from ..exceptions import SyncError
+from ..exceptions import ConfigurationError, SyncError
 from .store import FOOTER_KEY, META_DIR, PART_FILE, checkpoint, fsync_dir, load_state, save_state, write_atomic
 
 __all__ = ["existing_partitions", "reconcile", "write_window", "read_synced"]
@@ -29,20 +29,25 @@ __all__ = ["existing_partitions", "reconcile", "write_window", "read_synced"]
 # --------------------------------------------------------------------------- #
 
 
-def _partition_dir(root: Path, marketplace_id: str, day: _dt.date) -> Path:
-    return root / f"marketplace_id={marketplace_id}" / f"day={day.isoformat()}"
+def _partition_dir(base: Path, day: _dt.date) -> Path:
+    return base / f"day={day.isoformat()}"
 
 
-def _write_partition(root: Path, meta: Path, marketplace_id: str, day: _dt.date, frame: pd.DataFrame,
+#: Columns the path holds: never also stored in the files (engines refuse a column twice).
+PARTITION_COLUMNS = ("account", "marketplace_id", "day")
+
+
+def _write_partition(base: Path, meta: Path, day: _dt.date, frame: pd.DataFrame,
                      footer: dict[str, Any]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    frame = frame.drop(columns=[c for c in PARTITION_COLUMNS if c in frame.columns])
     table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
     metadata = dict(table.schema.metadata or {})
     metadata[FOOTER_KEY] = json.dumps(footer, sort_keys=True).encode()
     table = table.replace_schema_metadata(metadata)
-    dest = _partition_dir(root, marketplace_id, day) / PART_FILE
+    dest = _partition_dir(base, day) / PART_FILE
     write_atomic(dest, lambda fh: pq.write_table(table, fh), meta / "tmp", point="tmp-written", sync_dir=False)
     checkpoint("partition")
 
@@ -57,8 +62,8 @@ def _read_footer(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def existing_partitions(root: Path, marketplace_id: str) -> dict[_dt.date, Path]:
-    base = root / f"marketplace_id={marketplace_id}"
+def existing_partitions(base: Path) -> dict[_dt.date, Path]:
+    """The day partitions of one pair's folder (``PATH/account=A/marketplace_id=M``)."""
     found: dict[_dt.date, Path] = {}
     try:
         entries = list(os.scandir(base))
@@ -132,20 +137,21 @@ def reconcile(meta: Path, state: dict[str, Any], parts: Mapping[_dt.date, Path],
     return done
 
 
-def write_window(root: Path, meta: Path, marketplace_id: str, frame: pd.DataFrame, first: _dt.date,
+def write_window(base: Path, meta: Path, frame: pd.DataFrame, first: _dt.date,
                  last: _dt.date, footer: Mapping[str, Any]) -> dict[_dt.date, int]:
-    """Write one partition per day of the window's rows; return the rows per day written."""
+    """Write one partition per day of the window's rows under a pair's folder ``base``; rows per day."""
     frame = frame.copy()
     frame.attrs = {}
     counts: dict[_dt.date, int] = {}
     for day, part in frame.groupby(_row_days(frame, first, last).to_numpy(), sort=True):
-        _write_partition(root, meta, marketplace_id, day, part,
+        _write_partition(base, meta, day, part,
                          {**footer, "day": day.isoformat(), "rows": len(part)})
         counts[day] = len(part)
     # The renames must be durable before the state says the days are done.
     for day in counts:
-        fsync_dir(_partition_dir(root, marketplace_id, day))
-    fsync_dir(root / f"marketplace_id={marketplace_id}")
+        fsync_dir(_partition_dir(base, day))
+    fsync_dir(base)
+    fsync_dir(base.parent)
     return counts
 
 
@@ -154,27 +160,60 @@ def write_window(root: Path, meta: Path, marketplace_id: str, frame: pd.DataFram
 # --------------------------------------------------------------------------- #
 
 
-def _dataset_zone(state: Mapping[str, Any] | None) -> _dt.tzinfo:
-    """The zone whose calendar day "today" means for a dataset: its marketplace's, as in sync().
+def _zone_of(marketplace_ids: Iterable[str]) -> _dt.tzinfo:
+    """The zone whose calendar day "today" means: the marketplaces' one, as in sync(); else UTC.
 
-    From the state's identity; UTC only when there is no state (or its marketplace is unknown).
+    UTC when there is no marketplace, or the marketplaces do not share a zone (or one is unknown).
     """
-    mp_id = ((state or {}).get("identity") or {}).get("marketplace_id")
-    if mp_id:
-        from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo
 
-        from .._specs.marketplaces import get_marketplace
+    from .._specs.marketplaces import get_marketplace
 
+    zones = set()
+    for mp_id in marketplace_ids:
         # An unknown id (UnknownMarketplaceError is a ValueError) or zone (a KeyError): UTC.
+        try:
+            zones.add(get_marketplace(str(mp_id)).timezone)
+        except (LookupError, ValueError):
+            return _dt.timezone.utc
+    if len(zones) == 1:
         with contextlib.suppress(LookupError, ValueError):
-            return ZoneInfo(get_marketplace(str(mp_id)).timezone)
+            return ZoneInfo(zones.pop())
     return _dt.timezone.utc
 
 
+def _names(value: Any, parameter: str) -> list[str] | None:
+    """``accounts=`` of read_synced: None, one name, or names (objects with a ``name`` count as theirs)."""
+    if value is None:
+        return None
+    items = list(value) if hasattr(value, "__iter__") and not isinstance(value, (str, Mapping)) else [value]
+    names = []
+    for item in items:
+        name = item if isinstance(item, str) else getattr(item, "name", None)
+        if not isinstance(name, str):
+            msg = f"{parameter}={value!r:.80}: give account names (str), or Clients"
+            raise ConfigurationError(msg, parameter=parameter, value=value, allowed="account names")
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _legacy_pairs(root: Path, state: Mapping[str, Any] | None) -> list[tuple[str, str, Path]]:
+    """The folders of the single-account layout, as (account, marketplace_id, folder)."""
+    from .layout import legacy_account_name
+
+    account = legacy_account_name(state)
+    return [(account, mp_dir.name.split("=", 1)[1], mp_dir) for mp_dir in sorted(root.glob("marketplace_id=*"))
+            if mp_dir.is_dir()]
+
+
 def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
-                end: DateLike | None = None, *, today: DateLike | None = None,
-                dtype_backend: str | None = None) -> pd.DataFrame:
+                end: DateLike | None = None, *, accounts: Any = None, marketplace: Any = None,
+                today: DateLike | None = None, dtype_backend: str | None = None) -> pd.DataFrame:
     """Read a synced dataset back as one typed frame, oldest day first.
+
+    Only the partitions asked for are opened (accounts, marketplaces and days are folders), and
+    they are read through Arrow in one dataset scan.
 
     Parameters
     ----------
@@ -184,10 +223,14 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
         Keep only the days ``start`` → ``end`` (inclusive). Relative forms
         (``"yesterday"``, ``"today-7"``) count from ``today``, so they name the
         same days as in :func:`sync` and :func:`~amzv_pandas.read_report`.
+    accounts : str or sequence of str, optional
+        Keep only these accounts (their names; a ``Client`` counts as its ``name``). Default: all.
+    marketplace : str or sequence of str, optional
+        Keep only these marketplaces (country codes or ids). Default: all.
     today : DateLike, optional
         The date "today" means (absolute forms only). Default: today in the time
-        zone of the dataset's marketplace (recorded in its sync state), as
-        :func:`sync` counts days; UTC today only for a directory without a state.
+        zone of the marketplaces read, as :func:`sync` counts days; UTC today when they do
+        not share one.
     dtype_backend : {"numpy_nullable", "pyarrow"}, optional
         As in :func:`~amzv_pandas.read_report` (``"pyarrow"``: ``pd.ArrowDtype`` columns straight
         from the Parquet files).
@@ -195,57 +238,125 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
     Returns
     -------
     pandas.DataFrame
-        The report's columns and dtypes as :func:`~amzv_pandas.read_report`
-        returns them (no row when no synced day falls in the range);
-        ``df.attrs["amzv"]`` describes the sync.
+        ``account`` (the account's name) first, then the report's columns and dtypes as
+        :func:`~amzv_pandas.read_report` returns them, with ``marketplaceId`` (each row's
+        marketplace id, as in a multi-marketplace :func:`~amzv_pandas.read_report`); no row when
+        no synced day falls in the range. ``df.attrs["amzv"]`` describes the sync.
 
     Raises
     ------
     SyncError
         ``path`` was never synced (it does not exist, or holds neither a sync state nor
         day partitions), as :func:`sync_history` does.
+    ConfigurationError
+        ``accounts`` names an account the dataset does not hold (with a did-you-mean), or
+        ``marketplace`` an unknown marketplace.
     CachePathError
         ``path`` is a file, unreadable, or has a NUL or over-long component.
     """
-    from .._util.checks import check_readable_dir
+    from .._util.checks import check_readable_dir, did_you_mean
+    from .layout import DATASET_FILE, iter_pairs
 
     path = check_readable_dir(path, "path")
     backend = check_dtype_backend(dtype_backend)
+    wanted_accounts = _names(accounts, "accounts")
+    wanted_mps = None
+    if marketplace is not None:
+        from .._specs.marketplaces import resolve_marketplaces
+
+        wanted_mps = [m.marketplace_id for m in resolve_marketplaces(marketplace, limit=None)]
     import pyarrow as pa
+    import pyarrow.dataset as pads
     import pyarrow.parquet as pq
 
     root = Path(path)
     meta = root / META_DIR
-    state = load_state(meta) if meta.exists() else None
-    if state is None and not root.exists():
+    legacy_state = load_state(meta) if (meta / "state.json").exists() else None
+    if not root.exists():
         raise SyncError(f"{root} does not exist; run amzv.sync() first")
-    if state is None and not meta.exists() and not any(root.glob("marketplace_id=*")):
+    pairs = list(iter_pairs(root)) + _legacy_pairs(root, legacy_state)
+    known = {a for a, _, _ in pairs} | {a for a, _, _ in iter_pairs(meta)}
+    if legacy_state is not None:
+        from .layout import legacy_account_name
+
+        known.add(legacy_account_name(legacy_state))
+    if not meta.exists() and not pairs:
         raise SyncError(f"{root} holds no synced dataset (no {META_DIR} folder, no partitions); run amzv.sync() "
                         "first, or check the path")
-    day0 = resolve_today(today, tz=_dataset_zone(state))
+    if wanted_accounts is not None:
+        unknown = [a for a in wanted_accounts if a not in known]
+        if unknown:
+            hint = did_you_mean(unknown[0], known)
+            msg = (f"accounts={unknown!r}: not in the dataset {root}"
+                   + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                   + f"; it holds {sorted(known) or 'no account yet'}")
+            raise ConfigurationError(msg, parameter="accounts", value=accounts, allowed=sorted(known))
+        pairs = [p for p in pairs if p[0] in wanted_accounts]
+    if wanted_mps is not None:
+        pairs = [p for p in pairs if p[1] in wanted_mps]
+    zone_mps = wanted_mps or sorted({mp for _, mp, _ in pairs} | {mp for _, mp, _ in iter_pairs(meta)}
+                                    | ({str(legacy_state["identity"].get("marketplace_id"))}
+                                       if legacy_state else set()))
+    day0 = resolve_today(today, tz=_zone_of(zone_mps) if zone_mps else _dt.timezone.utc)
     lo = DateRange.parse(start).resolve(today=day0).start if start is not None else _dt.date.min
     hi = DateRange.parse(None, end).resolve(today=day0).end if end is not None else _dt.date.max
-    files: list[tuple[_dt.date, str, Path]] = []
-    for mp_dir in sorted(root.glob("marketplace_id=*")):
-        for day, part in existing_partitions(root, mp_dir.name.split("=", 1)[1]).items():
+    files: list[tuple[_dt.date, str, str, Path]] = []
+    for account, mp, folder in pairs:
+        for day, part in existing_partitions(folder).items():
             if lo <= day <= hi:
-                files.append((day, mp_dir.name, part))
+                files.append((day, account, mp, part))
     files.sort()
+    description = _read_description(meta / DATASET_FILE, legacy_state)
     if not files:
         frame = pd.DataFrame()
-        if state is not None:
+        if description is not None:
             from .._specs.registry import get_report_type
 
             with contextlib.suppress(Exception):
-                frame = get_report_type(state["identity"]["report_type"]).empty_frame()
+                frame = get_report_type(description["report_type"]).empty_frame()
+        frame.insert(0, "account", pd.Series([], dtype="str"))
+        if "marketplaceId" not in frame.columns:
+            frame["marketplaceId"] = pd.Series([], dtype="str")
         frame = convert_frame(frame, backend)
     else:
-        tables = [pq.read_table(p) for _, _, p in files]
-        schema = pa.unify_schemas([t.schema for t in tables], promote_options="permissive")
+        schema = pa.unify_schemas([pq.read_schema(str(p)) for *_, p in files], promote_options="permissive")
         metadata = dict(schema.metadata or {})
         metadata.pop(FOOTER_KEY, None)
-        table = pa.concat_tables(tables, promote_options="permissive").replace_schema_metadata(metadata)
+        in_files = set(schema.names)
+        extra = [pa.field("account", pa.string()), pa.field("marketplace_id", pa.string())]
+        schema = pa.schema([*extra, *schema], metadata=metadata)
+        dataset = pads.FileSystemDataset.from_paths(
+            [str(p) for *_, p in files], schema=schema, format=pads.ParquetFileFormat(),
+            filesystem=_local_fs(),
+            partitions=[(pads.field("account") == a) & (pads.field("marketplace_id") == m) for _, a, m, _ in files])
+        table = dataset.to_table()
+        if "marketplaceId" in in_files:
+            table = table.drop_columns(["marketplace_id"])
+        else:
+            table = table.rename_columns(["marketplaceId" if n == "marketplace_id" else n for n in table.column_names])
         frame = frame_to_pandas(table, backend)
-    frame.attrs["amzv"] = {"sync": dict(state["identity"]) if state else None, "path": str(root),
-                           "days": len(files)}
+    frame.attrs["amzv"] = {"sync": description, "path": str(root), "days": len(files),
+                           "accounts": sorted({a for _, a, _, _ in files}),
+                           "marketplace_ids": sorted({m for _, _, m, _ in files})}
     return frame
+
+
+def _local_fs() -> Any:
+    import pyarrow.fs as pafs
+
+    return pafs.LocalFileSystem()
+
+
+def _read_description(path: Path, legacy_state: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The dataset's report type and options (``dataset.json``, or a single-account state)."""
+    import json as _json
+
+    with contextlib.suppress(OSError, ValueError):
+        data = _json.loads(path.read_text())
+        if isinstance(data, dict) and "report_type" in data:
+            return {"report_type": data["report_type"], "report_options": data.get("report_options") or {}}
+    if legacy_state is not None:
+        ident = legacy_state["identity"]
+        return {"report_type": ident["report_type"], "report_options": ident.get("report_options") or {},
+                "marketplace_id": ident.get("marketplace_id")}
+    return None

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..exceptions import SyncError
 from .lock import pid_alive
-from .store import LOCK_FILE, META_DIR, read_history
+from .store import HISTORY_FILE, LOCK_FILE, META_DIR, load_state, read_history
 
 __all__ = ["sync_history"]
 
@@ -20,7 +20,8 @@ __all__ = ["sync_history"]
 def sync_history(path: str | os.PathLike[str]) -> pd.DataFrame:
     """The run history of a synced dataset, like the connector's history tab: one row per run.
 
-    Columns: ``run_id``, ``started``, ``finished``, ``duration``, ``status`` (``"complete"``,
+    One row per run of each account × marketplace (each keeps its own history), oldest first.
+    Columns: ``run_id``, ``account``, ``marketplace_id``, ``started``, ``finished``, ``duration``, ``status`` (``"complete"``,
     ``"partial"``, ``"failed"``, ``"options_error"``, ``"error"``, ``"interrupted"``,
     ``"running"``, or ``"killed"`` for a run that never wrote its end record), ``windows_done``,
     ``windows_failed``, ``days_added``, ``days_remaining``, ``rows_added``, ``calls`` (total
@@ -42,21 +43,31 @@ def sync_history(path: str | os.PathLike[str]) -> pd.DataFrame:
     if not meta.is_dir():
         what = "does not exist" if not Path(path).exists() else f"holds no synced dataset (no {META_DIR} folder)"
         raise SyncError(f"{Path(path)} {what}; run amzv.sync() first, or check the path")
-    runs: dict[str, dict[str, Any]] = {}
-    for rec in read_history(meta):
-        runs.setdefault(rec["run_id"], {}).update(rec)
-    lock = None
-    with contextlib.suppress(OSError, ValueError):
-        lock = json.loads((meta / LOCK_FILE).read_text())
+    from .layout import iter_pairs, legacy_account_name
+
+    folders: list[tuple[str | None, Path]] = [(account, folder) for account, _, folder in iter_pairs(meta)]
+    if (meta / HISTORY_FILE).exists():  # a single-account dataset not moved yet
+        legacy = None
+        with contextlib.suppress(SyncError):
+            legacy = load_state(meta)
+        folders.append((legacy_account_name(legacy), meta))
     rows = []
-    for run in runs.values():
-        if run.get("event") == "start":
-            live = isinstance(lock, dict) and lock.get("run_id") == run["run_id"] and pid_alive(int(lock["pid"]))
-            run["status"] = "running" if live else "killed"
-        rows.append(run)
-    columns = ["run_id", "started", "finished", "duration", "status", "windows_done", "windows_failed",
-               "days_added", "days_remaining", "days_pending", "rows_added", "calls", "failures", "message",
-               "report_type", "marketplace_id", "start", "end", "budget_s", "pid", "host"]
+    for account, folder in folders:
+        runs: dict[str, dict[str, Any]] = {}
+        for rec in read_history(folder):
+            runs.setdefault(rec["run_id"], {}).update(rec)
+        lock = None
+        with contextlib.suppress(OSError, ValueError):
+            lock = json.loads((folder / LOCK_FILE).read_text())
+        for run in runs.values():
+            run.setdefault("account", account)
+            if run.get("event") == "start":
+                live = isinstance(lock, dict) and lock.get("run_id") == run["run_id"] and pid_alive(int(lock["pid"]))
+                run["status"] = "running" if live else "killed"
+            rows.append(run)
+    columns = ["run_id", "account", "marketplace_id", "started", "finished", "duration", "status", "windows_done",
+               "windows_failed", "days_added", "days_remaining", "days_pending", "rows_added", "calls", "failures", "message",
+               "report_type", "start", "end", "budget_s", "pid", "host"]
     frame = pd.DataFrame(rows)
     for col in columns:
         if col not in frame.columns:

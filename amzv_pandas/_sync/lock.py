@@ -1,4 +1,5 @@
-"""The sync lock (``_amzv_sync/lock``): one sync per dataset, a dead holder's lock taken over."""
+"""The sync lock: one run per account × marketplace of a dataset (``lock`` in its meta folder), a dead
+holder's lock taken over; ``_amzv_sync/lock`` guards moving a single-account dataset."""
 
 from __future__ import annotations
 
@@ -42,14 +43,16 @@ def pid_alive(pid: int) -> bool:
 
 
 class SyncLock:
-    """``_amzv_sync/lock``: created with O_CREAT|O_EXCL, holds pid, host, start time and run id.
+    """``lock`` in a meta folder: created whole (a hard link, or O_CREAT|O_EXCL), holds pid, host, start
+    time and run id.
 
     A lock whose pid is dead on this host is stale and taken over; the take-over
     itself is serialised by a second O_EXCL file so two runs cannot both win.
     """
 
-    def __init__(self, meta: Path, run_id: str) -> None:
+    def __init__(self, meta: Path, run_id: str, what: str | None = None) -> None:
         self.path = meta / LOCK_FILE
+        self.what = what
         self.takeover = meta / (LOCK_FILE + ".takeover")
         self.info = {"pid": os.getpid(), "host": socket.gethostname(), "started": iso_utc(utc_now()),
                      "run_id": run_id}
@@ -96,28 +99,60 @@ class SyncLock:
             with contextlib.suppress(OSError):
                 os.unlink(self.takeover)
 
+    def _create(self) -> None:
+        """Create the lock whole: its content is written to a temp file, then hard-linked into place
+        (the link fails if the lock exists, as O_EXCL does), so a kill never leaves it empty. Where
+        hard links are not supported, O_EXCL then the content (an empty lock is then possible)."""
+        tmp = self.path.with_name(f"{LOCK_FILE}.{self.info['run_id']}.{os.getpid()}.tmp")
+        with open(tmp, "w") as fh:
+            json.dump(self.info, fh)
+            fh.flush()
+            fsync_file(fh)
+        try:
+            os.link(tmp, self.path)
+        except FileExistsError:
+            raise
+        except OSError:
+            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            with os.fdopen(fd, "w") as fh:
+                json.dump(self.info, fh)
+                fh.flush()
+                fsync_file(fh)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    def _clear_dead_temps(self) -> None:
+        """Remove the temp lock files of processes killed while creating their lock (this host)."""
+        for leftover in self.path.parent.glob(f"{LOCK_FILE}.*.tmp"):
+            try:
+                pid = int(leftover.name.rsplit(".", 2)[1])
+            except (IndexError, ValueError):
+                continue
+            if pid != os.getpid() and not pid_alive(pid):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+
     def acquire(self) -> None:
         for _ in range(3):
             try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                self._create()
             except FileExistsError:
                 holder = self._read()
                 if self._stale(holder) and self._take_over(holder):
                     continue
                 raise SyncError(self._refusal(holder)) from None
-            with os.fdopen(fd, "w") as fh:
-                json.dump(self.info, fh)
-                fh.flush()
-                fsync_file(fh)
             fsync_dir(self.path.parent)
             self.held = True
+            self._clear_dead_temps()
             return
         raise SyncError(self._refusal(self._read()))
 
     def _refusal(self, holder: dict[str, Any] | None) -> str:
         who = (f"pid {holder.get('pid')} on host {holder.get('host')!r}, started {holder.get('started')}"
                if holder else "a process that is creating the lock right now")
-        return (f"another sync is running on {self.path.parent.parent} ({who}); refusing to run "
+        where = self.what or self.path.parent.parent
+        return (f"another sync is running on {where} ({who}); refusing to run "
                 f"concurrently. If that run is known to be dead, delete {self.path}")
 
     def release(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["SyncResult"]
@@ -20,6 +20,7 @@ class SyncResult:
     path : str
         The dataset directory.
     report_type, marketplace_id : str
+        For several marketplaces, ``marketplace_id`` lists them (comma-separated).
     status : str
         ``"complete"`` (nothing left to fetch), ``"partial"`` (the budget ran out
         with days left), ``"failed"`` (some windows failed; retried next run).
@@ -31,13 +32,18 @@ class SyncResult:
         Days of the range inside the publication lag, fetched once final.
     rows_added : int
     failures : dict of datetime.date to str
-        Each day of a failed window → Amazon's reason.
+        Each day of a failed window → Amazon's reason (keyed by ``(account, marketplace_id,
+        day)`` when the result covers several pairs).
     windows : list of dict
         Every window tried, in order: ``start``, ``end``, ``status``
         (``"done"``, ``"empty"``, ``"failed"``), ``rows``, ``reason``.
     calls : dict of str to int
         SP-API calls made by this run, per operationId.
     elapsed : datetime.timedelta
+    account : str, optional
+        The account's name (for several accounts, their names, comma-separated).
+    pairs : list of SyncResult
+        One result per account × marketplace when there are several (empty for one).
     """
 
     path: str
@@ -52,12 +58,15 @@ class SyncResult:
     windows: list[dict[str, Any]]
     calls: dict[str, int]
     elapsed: _dt.timedelta
+    account: str | None = None
+    pairs: list["SyncResult"] = field(default_factory=list)
 
     def _lines(self) -> list[tuple[str, str]]:
         secs = self.elapsed.total_seconds()
         return [
             ("status", self.status),
             ("report", f"{self.report_type} ({self.marketplace_id})"),
+            *([("account", self.account)] if self.account else []),
             ("path", self.path),
             ("windows", f"{len(self.windows)} tried, "
                         f"{sum(w['status'] == 'failed' for w in self.windows)} failed"),
@@ -77,7 +86,9 @@ class SyncResult:
             fails = "\n  failures:\n" + "\n".join(f"    {d}: {r}" for d, r in shown)
             if len(self.failures) > 5:
                 fails += f"\n    ... {len(self.failures) - 5} more"
-        return f"<SyncResult\n{body}{fails}>"
+        pairs = "".join(f"\n    {p.account}/{p.marketplace_id}: {p.status}, {p.days_added} days added, "
+                        f"{p.days_remaining} remaining" for p in self.pairs)
+        return f"<SyncResult\n{body}{fails}" + (f"\n  pairs:{pairs}" if pairs else "") + ">"
 
     def _repr_html_(self) -> str:
         rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"

@@ -7,26 +7,32 @@ of :func:`checkpoint` are exercised by ``tests/e2e/sync/test_sync_kill.py``.
 Layout
 ------
 :mod:`amzv_pandas._sync.sync` plans the windows and runs them; this module,
-:mod:`~amzv_pandas._sync.dataset` (partitions), :mod:`~amzv_pandas._sync.lock` and
+:mod:`~amzv_pandas._sync.dataset` (partitions), :mod:`~amzv_pandas._sync.layout` (folders,
+the single-account layout), :mod:`~amzv_pandas._sync.lock` and
 :mod:`~amzv_pandas._sync.history` write and read what they leave on disk::
 
-    PATH/marketplace_id=ATVPDKIKX0DER/day=2026-11-20/part-0.parquet
-    PATH/_amzv_sync/state.json       identity + the status of every day
-    PATH/_amzv_sync/history.jsonl    one record per run (start and end lines)
-    PATH/_amzv_sync/lock             pid, host, start time of the running sync
-    PATH/_amzv_sync/tmp/             temporary files, moved into place by os.replace
+    PATH/account=acme-us/marketplace_id=ATVPDKIKX0DER/day=2026-11-20/part-0.parquet
+    PATH/_amzv_sync/dataset.json     the report type and options of the dataset
+    PATH/_amzv_sync/account=acme-us/marketplace_id=ATVPDKIKX0DER/   one folder per pair:
+        state.json       identity + the status of every day
+        history.jsonl    one record per run (start and end lines)
+        lock             pid, host, start time of the running sync
+        tmp/             temporary files, moved into place by os.replace
 
-pandas, pyarrow, DuckDB, Spark and Dask read ``PATH`` as a Hive-partitioned
-dataset: they skip ``_``-prefixed entries, and temporary files never end in
-``.parquet``. The ``day`` and ``marketplace_id`` partition columns are not
-stored in the files. Rows of a multi-day window are split into per-day
+Every account × marketplace (a pair) is synced on its own, with its own state, history, lock
+and temp folder: pairs run at once (threads, processes, Dask workers) and the rules below
+hold for each. pandas, pyarrow, DuckDB, polars, Spark and Dask read ``PATH`` as a
+Hive-partitioned dataset: they skip ``_``-prefixed entries, and temporary files never end in
+``.parquet``. The ``account``, ``marketplace_id`` and ``day`` partition columns are only in the
+path, never in the files (a frame's own columns of those names are dropped before writing), so
+no engine sees a column twice. Rows of a multi-day window are split into per-day
 partitions by ``startDate`` (vendor reports), else ``startTime`` or the first
 date/date-time column; a row whose day falls outside its window is kept in the
 window's nearest day, so every window owns exactly its own days' partitions.
 
 Crash safety (kill -9 at any instant)
 -------------------------------------
-* There is one file per day with a fixed name, written to ``_amzv_sync/tmp``,
+* There is one file per day with a fixed name, written to the pair's ``tmp`` folder,
   fsynced and ``os.replace``-d into place: a partition is either absent or
   complete, and re-fetching a window replaces its files (no duplicate rows).
 * Each file's Parquet footer carries ``amzv_sync`` metadata (sync identity, day,

@@ -8,6 +8,16 @@ should I configure the Orders or Order Items report?*) as a library call::
     >>> amzv.read_synced("sales/", start="2024-01-01")                # doctest: +SKIP
     >>> amzv.sync_history("sales/")                                   # doctest: +SKIP
 
+Many accounts and marketplaces, one dataset
+-------------------------------------------
+``marketplace=["US", "CA"]`` and (through the facade, :mod:`amzv_pandas._facade.datasets`)
+``accounts=[...]`` fill one dataset (layout: :mod:`amzv_pandas._sync.layout`). Each account ×
+marketplace is a *pair* run by :func:`_sync_pair` exactly as a one-marketplace sync always ran
+(everything below holds per pair, with the pair's own state, history and lock);
+:func:`sync_account` runs an account's marketplaces at once on threads, sharing its client's
+rate limiters, and the facade runs accounts at once (each account's work in one task, so its
+quota stays in one process). :func:`plan_sync` checks what every account shares before any call.
+
 Each run
 --------
 1. fetches the newest missing days up to ``end`` first (the "current day's data");
@@ -95,12 +105,16 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import contextlib
+import copy
+import dataclasses
 import datetime as _dt
 import os
 import socket
+import threading
 import time
 import uuid
 import warnings
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -114,7 +128,7 @@ from .history import sync_history
 from .lock import SyncLock
 from .planning import parse_budget, plan_windows, target_units
 from .result import SyncResult
-from .store import (META_DIR, STATE_VERSION, append_history, check_identity, checkpoint, clear_tmp, identity_key,
+from .store import (STATE_VERSION, append_history, check_identity, checkpoint, clear_tmp, identity_key,
                     load_state, save_state)
 
 if TYPE_CHECKING:
@@ -122,7 +136,8 @@ if TYPE_CHECKING:
 
 # read_synced (dataset.py), sync_history (history.py) and SyncResult (result.py) are re-exported here,
 # the module the public names have always come from.
-__all__ = ["sync", "read_synced", "sync_history", "SyncResult"]
+__all__ = ["sync", "read_synced", "sync_history", "SyncResult", "SyncPlan", "plan_sync", "sync_account",
+           "account_name", "combine_results"]
 
 
 #: The clock of the budget (a seam: tests make windows "take" minutes without waiting).
@@ -172,6 +187,74 @@ def _fetch_window(report_type: str, start: _dt.date, end: _dt.date, *, marketpla
 # --------------------------------------------------------------------------- #
 # sync
 # --------------------------------------------------------------------------- #
+# --------------------------------------------------------------------------- #
+
+
+class _Stopped(Exception):
+    """Another marketplace's run of the same call stopped (Ctrl-C, an error): this one stops too."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncPlan:
+    """A sync's checked arguments, the same for every account (picklable: no client, no secret)."""
+
+    report_type: str
+    known: bool
+    root: str
+    options: dict[str, str]
+    start: Any
+    end: Any
+    marketplace: Any
+    budget_s: float | None
+    today: Any
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        return {"report_type": self.report_type, "report_options": dict(self.options)}
+
+
+def plan_sync(report_type: str, path: str | os.PathLike[str], *, start: DateLike, end: DateLike = "yesterday",
+              marketplace: Any = None, report_options: Mapping[str, Any] | None = None,
+              budget: _dt.timedelta | float | str | None = None, today: DateLike | None = None,
+              allow_unknown: bool = False) -> SyncPlan:
+    """Check what every account's sync shares, before any call (see :func:`sync` for the parameters)."""
+    from .._specs.marketplaces import Marketplace, resolve_marketplaces
+    from .._specs.registry import resolve_report_type
+    from .._util.checks import check_bool, check_mapping_of_str, check_writable_dir
+
+    allow_unknown = check_bool(allow_unknown, "allow_unknown")
+    rt = resolve_report_type(report_type, allow_unknown=allow_unknown)
+    root = check_writable_dir(path, "path")
+    limit = parse_budget(budget)
+    if rt.date_range not in ("day", "datetime"):
+        msg = (f"{rt.name} has no day-by-day date range (date_range={rt.date_range!r}); sync needs a report "
+               "whose rows belong to days, such as GET_VENDOR_SALES_REPORT")
+        raise ConfigurationError(msg, parameter="report_type", value=rt.name)
+    options = rt.validate_options(check_mapping_of_str(report_options, "report_options",
+                                                       allowed_keys=rt.option_names))
+    if marketplace is not None and not isinstance(marketplace, (str, Marketplace)):
+        if isinstance(marketplace, Mapping) or not hasattr(marketplace, "__iter__"):
+            msg = f"marketplace={marketplace!r:.80}: give a country code or marketplace id, or a list of them"
+            raise ConfigurationError(msg, parameter="marketplace", value=marketplace,
+                                     allowed="a marketplace or a list of marketplaces")
+        marketplace = [m.marketplace_id for m in resolve_marketplaces(list(marketplace), limit=None)]
+    elif marketplace is not None:
+        resolve_marketplaces(marketplace, limit=None)  # an unknown one is refused here, before any call
+    DateRange.parse(start, end)  # a malformed date is refused before any call (each account resolves it)
+    return SyncPlan(report_type=rt.name, known=rt.known, root=str(root), options=dict(options), start=start,
+                    end=end, marketplace=marketplace, budget_s=limit.total_seconds() if limit else None,
+                    today=today)
+
+
+def account_name(client: Any) -> str:
+    """The name an account's rows are filed under: ``client.name``, else its profile or its key."""
+    from .layout import check_account_name, legacy_account_name
+
+    name = getattr(client, "name", None)
+    if name is None:
+        name = legacy_account_name({"account": getattr(client, "account_key", None)})
+    return check_account_name(name)
+
 
 def sync(
     report_type: str,
@@ -179,7 +262,7 @@ def sync(
     *,
     start: DateLike,
     end: DateLike = "yesterday",
-    marketplace: str | None = None,
+    marketplace: str | Any = None,
     report_options: Mapping[str, Any] | None = None,
     budget: _dt.timedelta | float | str | None = None,
     progress_bar_type: Any = "auto",
@@ -198,26 +281,33 @@ def sync(
         (or ``":sourcing"``) syncs Data Kiosk Vendor Analytics: the call is then
         :func:`~amzv_pandas.sync_vendor_analytics`, which takes ``source_options``.
     path : str or path-like
-        Dataset directory (created if missing), Hive-partitioned by
-        ``marketplace_id`` and ``day``; its ``_amzv_sync`` folder holds the state. Checked
-        before any call: it must be (or be creatable as) a writable directory, as must the
-        client's ``cache_dir`` (the in-flight index of the reports).
+        Dataset directory (created if missing), Hive-partitioned by ``account``,
+        ``marketplace_id`` and ``day``
+        (``account=acme-de/marketplace_id=A1PA6795UKMFR9/day=2026-11-01/part-0.parquet``);
+        its ``_amzv_sync`` folder holds each account × marketplace's state, history and lock.
+        One dataset holds one report type and options, for any accounts and marketplaces.
+        Checked before any call: it must be (or be creatable as) a writable directory, as must
+        the client's ``cache_dir`` (the in-flight index of the reports). A dataset written by
+        the single-account layout (``marketplace_id=.../day=...`` at the top) is moved under
+        the account's name first.
     start : DateLike
         Oldest day of the historical backfill (``"2024-01-01"``, ``"today-365"``...).
     end : DateLike, default "yesterday"
         Newest day; relative values follow the calendar from run to run.
-    marketplace : str, optional
-        Country code or marketplace id; default: the client's.
+    marketplace : str or list of str, optional
+        Country code or marketplace id, or a list of them (one region); default: the
+        client's. Each marketplace is synced on its own (its own state, lock and history),
+        all at once within the account's quota.
     report_options : mapping, optional
         ``reportOptions``; defaults are filled in (``reportPeriod=DAY``...).
     budget : timedelta, seconds or str, optional
         Stop starting new windows once this much time has passed (``"23h"``);
         ``None`` runs until nothing is missing.
     progress_bar_type : {"auto", "tqdm", "tqdm_notebook", None}, default "auto"
-        A bar over windows.
+        One bar over the windows of every marketplace.
     client : Client
         The account to read with (the public ``amzv.sync`` defaults it to
-        :func:`amzv_pandas.get_default_client`).
+        :func:`amzv_pandas.get_default_client`); its rows are filed under its ``name``.
     today : DateLike, optional
         The date "today" means (default: today in the marketplace's time zone,
         the vendor's reporting day); also the clock of the publication lag
@@ -231,11 +321,13 @@ def sync(
     Returns
     -------
     SyncResult
+        For several marketplaces, their totals, with one result per marketplace in ``pairs``.
 
     Raises
     ------
     SyncError
-        Another sync runs on ``path``, or ``path`` holds a different sync.
+        Another sync runs on the same account and marketplace of ``path``, or ``path`` holds a
+        different report type or options.
     ReportFatalError
         A window failed because the options are wrong (category ``"options"``);
         it is recorded in the state and history first.
@@ -250,9 +342,7 @@ def sync(
     read_synced : the dataset as one frame.
     sync_history : one row per run.
     """
-    from .._util.progress import get_progress_bar, validate_progress_bar_type
-    from .._util.checks import check_bool, check_mapping_of_str, check_writable_dir
-    from .._specs.registry import resolve_report_type
+    from .._util.progress import validate_progress_bar_type
     from .vendor_analytics import source_view, sync_source
 
     if source_view(report_type) is not None:  # Data Kiosk Vendor Analytics (issue 14)
@@ -262,75 +352,188 @@ def sync(
     if source_options:
         raise TypeError(f"sync() got unexpected keyword argument(s) {', '.join(sorted(source_options))} for "
                         f"report type {report_type!r} (metrics, group_by... are for 'vendor_analytics:<view>')")
-    t0 = _monotonic()
-    started = _utcnow()
-    allow_unknown = check_bool(allow_unknown, "allow_unknown")
-    rt = resolve_report_type(report_type, allow_unknown=allow_unknown)
-    root = check_writable_dir(path, "path")
-    validate_progress_bar_type(progress_bar_type)
-    limit = parse_budget(budget)
-    if rt.date_range not in ("day", "datetime"):
-        msg = (f"{rt.name} has no day-by-day date range (date_range={rt.date_range!r}); sync needs a report "
-               "whose rows belong to days, such as GET_VENDOR_SALES_REPORT")
-        raise ConfigurationError(msg, parameter="report_type", value=rt.name)
-    options = rt.validate_options(check_mapping_of_str(report_options, "report_options",
-                                                       allowed_keys=rt.option_names))
-    from .._specs.marketplaces import Marketplace
 
-    if marketplace is not None and not isinstance(marketplace, (str, Marketplace)):
-        msg = (f"marketplace={marketplace!r:.80}: sync keeps one marketplace per dataset; give one country code "
-               "or marketplace id (and one path per marketplace)")
-        raise ConfigurationError(msg, parameter="marketplace", value=marketplace, allowed="one marketplace")
-    mp = client.resolve_marketplace(marketplace)
+    validate_progress_bar_type(progress_bar_type)
+    plan = plan_sync(report_type, path, start=start, end=end, marketplace=marketplace,
+                     report_options=report_options, budget=budget, today=today, allow_unknown=allow_unknown)
+    name = account_name(client)
+    return sync_account(plan, client, name, progress_bar_type=progress_bar_type, legacy_owner=name)
+
+
+def sync_account(plan: SyncPlan, client: Any, account: str, *, progress_bar_type: Any = None,
+                 legacy_owner: str | None = None, bar: Any = None,
+                 stop: threading.Event | None = None) -> SyncResult:
+    """One account's share of a sync: each of its marketplaces at once (threads), within its quota.
+
+    ``legacy_owner``: the account a single-account dataset's rows are given to (``None``: such a
+    dataset is refused, for a worker that must not decide). ``bar``: this account's part of a
+    shared bar (:class:`~amzv_pandas._util.progress.SharedProgress`); without one, a bar of
+    ``progress_bar_type`` is made and closed here.
+    """
+    from .._util.checks import check_writable_dir
+    from .._util.progress import SharedProgress
+    from .layout import check_account_name, prepare_dataset
+
+    if source_view(report_type) is not None:  # Data Kiosk Vendor Analytics (issue 14)
+        return sync_source(report_type, path, start=start, end=end, marketplace=marketplace,
+                           report_options=report_options, budget=budget, progress_bar_type=progress_bar_type,
+                           client=client, today=today, allow_unknown=allow_unknown, **source_options)
+    if source_options:
+        raise TypeError(f"sync() got unexpected keyword argument(s) {', '.join(sorted(source_options))} for "
+                        f"report type {report_type!r} (metrics, group_by... are for 'vendor_analytics:<view>')")
+    t0 = _monotonic()
+    check_account_name(account)
+    markets = _resolve_markets(client, plan.marketplace)
     # read_report writes its in-flight index there (even with cache=False): refuse a bad one before any call.
     check_writable_dir(client.cache_dir, "cache_dir")
+    root = Path(plan.root)
+    prepare_dataset(root, plan.identity, legacy_owner)
+    shared = SharedProgress(progress_bar_type, desc=f"sync {plan.report_type}") if bar is None else None
+    if shared is not None:
+        bar = shared.part(account)
+    stop = stop or threading.Event()
+
+    def part(mp: Any) -> Any:
+        return bar.part(mp.country_code) if hasattr(bar, "part") else bar
+
+    try:
+        if len(markets) == 1:
+            return _sync_pair(plan, client, account, markets[0], t0=t0, bar=part(markets[0]), stop=stop)
+        results: list[SyncResult] = []
+        errors: list[BaseException] = []
+        with cf.ThreadPoolExecutor(max_workers=len(markets), thread_name_prefix="amzv-sync-mp") as pool:
+            futures = [pool.submit(_sync_pair, plan, _counting_view(client), account, mp, t0=t0, bar=part(mp),
+                                   stop=stop) for mp in markets]
+            try:
+                for future in futures:
+                    try:
+                        results.append(future.result())
+                    except _Stopped:
+                        pass
+                    except Exception as exc:  # the others go on; the first error is raised once all end
+                        errors.append(exc)
+            except BaseException:
+                stop.set()  # Ctrl-C: every marketplace stops at its next window
+                raise
+        if errors:
+            raise errors[0]
+        return combine_results(results, path=str(root))
+    finally:
+        if shared is not None:
+            shared.close()
+
+
+def _counting_view(client: Any) -> Any:
+    """``client`` with its own call counter, for one marketplace's run (its history counts its calls).
+
+    A shallow copy: the session, tokens and rate limiters are the same objects, so the
+    marketplaces of an account still share its quotas; only ``calls`` is the run's own. Calls
+    counted here are added to ``client.calls`` when the run ends (see :func:`_sync_pair`).
+    """
+    if not isinstance(getattr(client, "calls", None), collections.Counter):
+        return client
+    view = copy.copy(client)
+    view.calls = collections.Counter()
+    view._calls_lock = threading.Lock()
+    view._counted_for = client
+    return view
+
+
+def _resolve_markets(client: Any, marketplace: Any) -> list[Any]:
+    if marketplace is None or isinstance(marketplace, str) and "," not in marketplace:
+        return [client.resolve_marketplace(marketplace)]
+    items = marketplace.split(",") if isinstance(marketplace, str) else list(marketplace)
+    markets: list[Any] = []
+    for item in items:
+        mp = client.resolve_marketplace(item.strip() if isinstance(item, str) else item)
+        if mp not in markets:
+            markets.append(mp)
+    return markets
+
+
+def combine_results(results: list[SyncResult], *, path: str) -> SyncResult:
+    """One SyncResult for several account × marketplace runs: totals, the worst status, ``pairs``."""
+    results = [p for r in results for p in (r.pairs or [r])]
+    if len(results) == 1:
+        return results[0]
+    statuses = [r.status for r in results]
+    status = next((s for s in ("failed", "partial") if s in statuses), "complete")
+    calls: collections.Counter[str] = collections.Counter()
+    for r in results:
+        calls.update(r.calls)
+    accounts = sorted({r.account for r in results if r.account})
+    return SyncResult(
+        path=path, report_type=results[0].report_type if results else "",
+        marketplace_id=", ".join(dict.fromkeys(r.marketplace_id for r in results)), status=status,
+        days_added=sum(r.days_added for r in results), days_remaining=sum(r.days_remaining for r in results),
+        days_pending=sum(r.days_pending for r in results), rows_added=sum(r.rows_added for r in results),
+        failures={(r.account, r.marketplace_id, d): why for r in results for d, why in r.failures.items()},
+        windows=[{**w, "account": r.account, "marketplace_id": r.marketplace_id} for r in results for w in r.windows],
+        calls=dict(calls), elapsed=max((r.elapsed for r in results), default=_dt.timedelta(0)),
+        account=", ".join(accounts) if accounts else None, pairs=list(results))
+
+
+def _sync_pair(plan: SyncPlan, client: Any, account: str, mp: Any, *, t0: float, bar: Any,
+               stop: threading.Event) -> SyncResult:
+    """Sync one account × marketplace: its own lock, state and history (the single-account run)."""
+    from .._specs.registry import resolve_report_type
+    from .layout import pair_data_dir, pair_meta_dir
+
+    started = _utcnow()
+    rt = resolve_report_type(plan.report_type, allow_unknown=not plan.known)
+    options = dict(plan.options)
+    limit = _dt.timedelta(seconds=plan.budget_s) if plan.budget_s is not None else None
+    root = Path(plan.root)
     identity = {"report_type": rt.name, "marketplace_id": mp.marketplace_id, "report_options": options}
     key = identity_key(identity)
     period, max_units = rt.window_shape(options)  # the registry's rule: the largest window allowed
 
     # Vendors' reporting days are the marketplace's calendar days (as Amazon's lag is counted).
     zone = ZoneInfo(mp.timezone)
+    today = plan.today
     day0 = resolve_today(today, tz=zone)
-    rng = DateRange.parse(start, end).resolve(today=day0)
+    rng = DateRange.parse(plan.start, plan.end).resolve(today=day0)
     now = _dt.datetime.combine(day0, _dt.time(0), zone) if today is not None else started.astimezone(zone)
     last_final = last_final_day(rt.publication_lag, now)
     first_available = day0 - _dt.timedelta(days=rt.lookback_days) if rt.lookback_days else None
     if first_available is not None and rng.start < first_available:
         warnings.warn(f"{rt.name} keeps {rt.lookback_days} days of data: days before {first_available} "
-                      "are not synced", stacklevel=2)
+                      "are not synced", stacklevel=3)
 
     units = [u for u in target_units(rng.start, rng.end, period)
              if first_available is None or u[0] >= first_available]
     final_units = [u for u in units if u[1] <= last_final]
     pending_days = sum((u[1] - u[0]).days + 1 for u in units if u[1] > last_final)
 
-    meta = root / META_DIR
+    base = pair_data_dir(root, account, mp.marketplace_id)
+    meta = pair_meta_dir(root, account, mp.marketplace_id)
     meta.mkdir(parents=True, exist_ok=True)
     run_id = uuid.uuid4().hex[:12]
     calls_before = collections.Counter(getattr(client, "calls", {}))
 
-    with SyncLock(meta, run_id):
+    with SyncLock(meta, run_id, what=f"{root} (account {account}, marketplace {mp.marketplace_id})"):
         checkpoint("lock")
         clear_tmp(meta)
         state = load_state(meta)
         if state is None:
             state = {"version": STATE_VERSION, "identity": identity, "identity_key": key,
-                     "account": getattr(client, "account_key", None), "created": iso_utc(started), "days": {}}
-            save_state(meta, state)  # claims the path for this identity from the first run on
+                     "account": getattr(client, "account_key", None), "account_name": account,
+                     "created": iso_utc(started), "days": {}}
+            save_state(meta, state)  # claims the pair for this identity from the first run on
         else:
             check_identity(state, identity, meta)
         days: dict[str, dict[str, Any]] = state["days"]
 
         record: dict[str, Any] = {
             "run_id": run_id, "event": "start", "started": iso_utc(started), "status": "running",
-            "report_type": rt.name, "marketplace_id": mp.marketplace_id, "report_options": options,
-            "start": rng.start.isoformat(), "end": rng.end.isoformat(), "pid": os.getpid(),
-            "host": socket.gethostname(), "budget_s": limit.total_seconds() if limit else None,
+            "account": account, "report_type": rt.name, "marketplace_id": mp.marketplace_id,
+            "report_options": options, "start": rng.start.isoformat(), "end": rng.end.isoformat(),
+            "pid": os.getpid(), "host": socket.gethostname(), "budget_s": plan.budget_s,
         }
         append_history(meta, record)
         checkpoint("history-start")
 
-        parts = existing_partitions(root, mp.marketplace_id)
+        parts = existing_partitions(base)
         done = reconcile(meta, state, parts, key, {d for u in final_units for d in iter_days(*u)})
 
         missing = [u for u in final_units if not all(d in done for d in iter_days(*u))]
@@ -342,26 +545,28 @@ def sync(
         days_added = rows_added = 0
         stop_exc: BaseException | None = None
         status = "running"
-        bar = get_progress_bar(progress_bar_type, desc=f"sync {rt.name}", total=len(windows), unit="window")
+        if bar is not None and windows and hasattr(bar, "add_total"):
+            bar.add_total(len(windows))
         # Fetches run on worker threads; everything below that touches the disk runs here, in plan order.
         slots = max(1, int(MAX_IN_FLIGHT))
         pool = cf.ThreadPoolExecutor(max_workers=slots, thread_name_prefix="amzv-sync") if windows else None
         queued: collections.deque[tuple[_dt.date, _dt.date, cf.Future[pd.DataFrame]]] = collections.deque()
         todo = iter(windows)
         budget_spent = False
+        label = f"{account}/{mp.country_code}"  # in messages
 
         def start_windows() -> None:
             """Start planned windows while a slot is free and the budget lasts."""
             nonlocal budget_spent
-            while not budget_spent and len(queued) < slots:
+            while not budget_spent and len(queued) < slots and not stop.is_set():
                 nxt = next(todo, None)
                 if nxt is None:
                     return
                 if limit is not None and _monotonic() - t0 >= limit.total_seconds():
                     budget_spent = True
                     return
-                if bar is not None and hasattr(bar, "set_postfix_str"):
-                    bar.set_postfix_str(f"{nxt[0]} → {nxt[1]}")
+                if bar is not None and hasattr(bar, "set_description_str"):
+                    bar.set_description_str(f"{nxt[0]} → {nxt[1]}")
                 assert pool is not None
                 extra = {} if rt.known else {"allow_unknown": True}
                 queued.append((*nxt, pool.submit(_fetch_window, rt.name, nxt[0], nxt[1],
@@ -372,6 +577,8 @@ def sync(
         try:
             start_windows()
             while queued:
+                if stop.is_set():
+                    raise _Stopped(f"another marketplace of this sync stopped; {label} stopped too")
                 w_start, w_end, future = queued.popleft()  # the oldest planned window not yet committed
                 w_days = list(iter_days(w_start, w_end))
                 info: dict[str, Any] = {"start": w_start, "end": w_end, "rows": 0, "reason": None}
@@ -407,9 +614,9 @@ def sync(
                 counts: dict[_dt.date, int] = {}
                 if frame is not None and len(frame):
                     footer = {"identity_key": key, "report_type": rt.name, "marketplace_id": mp.marketplace_id,
-                              "window": [w_start.isoformat(), w_end.isoformat()], "complete": True,
-                              "fetched_at": fetched_at, "run_id": run_id}
-                    counts = _write_window(root, meta, mp.marketplace_id, frame, w_start, w_end, footer)
+                              "account": account, "window": [w_start.isoformat(), w_end.isoformat()],
+                              "complete": True, "fetched_at": fetched_at, "run_id": run_id}
+                    counts = _write_window(base, meta, frame, w_start, w_end, footer)
                 cancelled, frame = frame is None, None  # free the frame before the next wait
                 for day in w_days:
                     if day not in counts and day in parts:
@@ -440,14 +647,16 @@ def sync(
                 # Not-started fetches are cancelled; running ones are awaited on a normal stop (so no
                 # thread outlives the run or its lock), left to finish alone after an error or Ctrl-C.
                 pool.shutdown(wait=wait_for_in_flight, cancel_futures=True)
-            if bar is not None:
-                bar.close()
             remaining = sum(1 for u in final_units for d in iter_days(*u) if d not in done)
             calls_after = collections.Counter(getattr(client, "calls", {}))
             calls = {k: v - calls_before.get(k, 0) for k, v in calls_after.items() if v - calls_before.get(k, 0)}
+            owner = getattr(client, "_counted_for", None)
+            if owner is not None:  # a counting view: the account's own counter sees these calls too
+                with owner._calls_lock:
+                    owner.calls.update(calls)
             if stop_exc is not None:
                 status = ("options_error" if isinstance(stop_exc, ReportFatalError)
-                          else "interrupted" if isinstance(stop_exc, KeyboardInterrupt) else "error")
+                          else "interrupted" if isinstance(stop_exc, (KeyboardInterrupt, _Stopped)) else "error")
             elif failures:
                 status = "failed"
             elif remaining:
@@ -477,9 +686,6 @@ def sync(
         path=str(root), report_type=rt.name, marketplace_id=mp.marketplace_id, status=status,
         days_added=days_added, days_remaining=remaining, days_pending=pending_days, rows_added=rows_added,
         failures=failures, windows=tried, calls=calls,
-        elapsed=_dt.timedelta(seconds=_monotonic() - t0),
+        elapsed=_dt.timedelta(seconds=_monotonic() - t0), account=account,
     )
 
-
-# --------------------------------------------------------------------------- #
-# Reading back

@@ -17,7 +17,8 @@ pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["01_quickstart", "02_vendor_sales", "03_report_form", "04_backfill", "06_vendor_analytics"]
+NAMES = ["01_quickstart", "02_vendor_sales", "03_report_form", "04_backfill", "05_many_accounts",
+         "06_vendor_analytics"]
 
 
 def test_every_notebook_is_listed() -> None:
@@ -103,6 +104,12 @@ def test_notebook_runs(name: str, tmp_path: Path) -> None:
         # the first run fetched the month, the second resumed with only the 30 older days, the third nothing
         added = {run: int(n) for run, n in re.findall(r"(first|second|third) run: (\d+) days added", rendered)}
         assert added["first"] > 0 and added["second"] == 30 and added["third"] == 0, added
+    if name == "05_many_accounts":
+        # six account × marketplace pairs synced into the one dataset, queried by DuckDB, charted
+        assert "image/png" in rendered and rendered.count("complete, 57 days added") == 6
+        (query,) = [c for c in nb.cells if c.cell_type == "code" and "duckdb.sql" in c.source]
+        (table,) = [o.data["text/plain"] for o in query.outputs if o.output_type == "execute_result"]
+        assert "sandbox-1" in table and "shipped_units" in table
     if name == "01_quickstart":
         assert "API calls for the second read: 0" in rendered
         cells = {key: [c for c in nb.cells if c.cell_type == "code" and key in c.source]

@@ -91,7 +91,6 @@ CLIENT_FUNCTIONS = {
     "list_reports": "amzv_pandas._reports.api", "list_report_schedules": "amzv_pandas._reports.api",
     "cache_info": "amzv_pandas._cache.store", "clear_cache": "amzv_pandas._cache.store",
     "get_catalog_items": "amzv_pandas._catalog.api", "search_catalog_items": "amzv_pandas._catalog.api",
-    "sync": "amzv_pandas._sync.sync",
 }
 
 
@@ -123,6 +122,22 @@ def test_module_functions_wrap_the_domain_functions_once():
             for extra in ("accounts", "on_account_error", "executor"):
                 assert inspect.signature(public).parameters[extra].kind is inspect.Parameter.KEYWORD_ONLY
         assert [p for p in inspect.signature(public).parameters if p != "client"] == others, name
+
+
+def test_sync_wraps_the_domain_sync_and_adds_accounts():
+    """``amzv.sync`` is the domain's (one docstring) plus ``accounts=``, ``on_account_error=``, ``executor=``."""
+    import inspect
+
+    from amzv_pandas._sync import dataset, sync as domain
+
+    assert amzv.sync.__wrapped__ is domain.sync and amzv.sync.__name__ == "sync"
+    params = inspect.signature(amzv.sync).parameters
+    assert params["client"].kind is params["client"].KEYWORD_ONLY and params["client"].default is None
+    others = [p for p in inspect.signature(domain.sync).parameters if p != "client"]
+    assert [p for p in params if p != "client"] == [*others, "accounts", "on_account_error", "executor"]
+    assert domain.sync.__doc__.split("    client : ")[0] in amzv.sync.__doc__ and "executor :" in amzv.sync.__doc__
+    assert amzv.read_synced.__wrapped__ is dataset.read_synced
+    assert amzv.read_synced.__doc__ == dataset.read_synced.__doc__
 
 
 #: The other functions that take accounts= (beyond CLIENT_FUNCTIONS).

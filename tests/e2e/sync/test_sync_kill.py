@@ -1,4 +1,8 @@
-"""kill -9 at any instant, then resume: the dataset equals an uninterrupted run's."""
+"""kill -9 at any instant, then resume: the dataset equals an uninterrupted run's.
+
+Each run syncs two account × marketplace pairs at once (one account, US and CA), so a kill lands
+while both are mid-run; each pair must resume on its own to the uninterrupted dataset.
+"""
 
 from __future__ import annotations
 
@@ -26,13 +30,14 @@ FAKE = textwrap.dedent('''
     import datetime as dt, os, time
     import pandas as pd
 
-    def rows(start, end):
+    def rows(start, end, marketplace):
         recs, day = [], start
+        shift = len(marketplace) + ord(marketplace[-1])  # each marketplace its own numbers
         while day <= end:
-            if day.toordinal() % 11:  # some days have no rows at all
+            if (day.toordinal() + shift) % 11:  # some days have no rows at all
                 for i in range(3):
                     recs.append({"startDate": pd.Timestamp(day), "asin": f"B00000000{i}",
-                                 "shippedUnits": day.toordinal() % 97 + i, "marketplaceId": "ATVPDKIKX0DER"})
+                                 "shippedUnits": (day.toordinal() + shift) % 97 + i, "marketplaceId": marketplace})
             day += dt.timedelta(days=1)
         df = pd.DataFrame(recs, columns=["startDate", "asin", "shippedUnits", "marketplaceId"])
         return df.astype({"startDate": "datetime64[us]", "asin": "str", "shippedUnits": "Int64",
@@ -41,7 +46,7 @@ FAKE = textwrap.dedent('''
     def fetch(report_type, start, end, *, marketplace, report_options, client):
         client.calls["createReport"] += 1
         time.sleep(float(os.environ.get("FAKE_FETCH_SECONDS", "0")))
-        return rows(start, end)
+        return rows(start, end, marketplace)
 ''')
 
 CHILD = FAKE + textwrap.dedent('''
@@ -52,7 +57,7 @@ CHILD = FAKE + textwrap.dedent('''
     S._fetch_window = fetch
     client = Client(credentials={"client_id": "i", "client_secret": "s", "refresh_token": "r"},
                     marketplace="US", endpoint="http://127.0.0.1:9")
-    S.sync("GET_VENDOR_SALES_REPORT", sys.argv[1], start="2026-03-01", end="2026-04-29",
+    S.sync("GET_VENDOR_SALES_REPORT", sys.argv[1], start="2026-03-01", end="2026-04-29", marketplace=["US", "CA"],
            today="2026-06-01", client=client, progress_bar_type=None)
 ''')
 
@@ -88,7 +93,7 @@ def _resume(path, *, expect_complete: bool = True) -> None:
     try:
         client = Client(credentials={"client_id": "i", "client_secret": "s", "refresh_token": "r"},
                         marketplace="US", endpoint="http://127.0.0.1:9")
-        r = S.sync("GET_VENDOR_SALES_REPORT", path, start="2026-03-01", end="2026-04-29",
+        r = S.sync("GET_VENDOR_SALES_REPORT", path, start="2026-03-01", end="2026-04-29", marketplace=["US", "CA"],
                    today="2026-06-01", client=client, progress_bar_type=None)
     finally:
         S._fetch_window, STORE._FSYNC = saved
@@ -117,21 +122,34 @@ def _killed_at(path, point: str) -> None:
         f"the run was not killed at {point} (exit status {status})")
 
 
+KEY = ["account", "marketplaceId", "startDate", "asin"]
+MARKETPLACES = {"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"}  # US, CA
+
+
 def _canon(df: pd.DataFrame) -> pd.DataFrame:
-    return df.sort_values(["startDate", "asin"]).reset_index(drop=True)
+    return df.sort_values(KEY).reset_index(drop=True)
+
+
+def _pair_metas(path):
+    return sorted((path / "_amzv_sync").glob("account=*/marketplace_id=*"))
 
 
 def _check_same(path, reference: pd.DataFrame) -> None:
     got = S.read_synced(path)
     pd.testing.assert_frame_equal(_canon(got), reference)
-    assert not got.duplicated(["startDate", "asin"]).any()
-    assert list((path / "_amzv_sync" / "tmp").glob("*")) == []
-    assert not (path / "_amzv_sync" / "lock").exists()
-    state = json.loads((path / "_amzv_sync" / "state.json").read_text())
-    assert {k for k, v in state["days"].items() if v["status"] == "done"} >= {
-        d.date().isoformat() for d in pd.date_range("2026-03-01", "2026-04-29")}
-    # The last run says the dataset is complete.
-    assert S.sync_history(path)["status"].iloc[-1] == "complete"
+    assert not got.duplicated(KEY).any()
+    metas = _pair_metas(path)
+    assert {m.name.split("=")[1] for m in metas} == MARKETPLACES
+    for meta in metas:  # every pair: no leftover, no lock, every day done
+        assert list((meta / "tmp").glob("*")) == []
+        assert not (meta / "lock").exists()
+        state = json.loads((meta / "state.json").read_text())
+        assert {k for k, v in state["days"].items() if v["status"] == "done"} >= {
+            d.date().isoformat() for d in pd.date_range("2026-03-01", "2026-04-29")}
+    # The last run of each pair says it is complete.
+    history = S.sync_history(path)
+    assert set(history["marketplace_id"]) == MARKETPLACES
+    assert (history.groupby("marketplace_id")["status"].last() == "complete").all()
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +157,7 @@ def reference(tmp_path_factory) -> pd.DataFrame:
     path = tmp_path_factory.mktemp("uninterrupted")
     _resume(path)
     df = _canon(S.read_synced(path))
-    assert len(df) > 100
+    assert len(df) > 200 and set(df["marketplaceId"]) == MARKETPLACES
     return df
 
 
@@ -187,7 +205,7 @@ def test_cli_sandbox_killed_then_resumed(tmp_path):
         saved, S._poll_interval = S._poll_interval, 0.05
         try:
             S.sync("GET_VENDOR_TRAFFIC_REPORT", ref_path, start="today-40", today=today, progress_bar_type=None,
-                   client=sb.client(marketplace="US"))
+                   client=sb.client(marketplace="US", name="sandbox"))  # the CLI's name for its sandbox account
         finally:
             S._poll_interval = saved
 
@@ -199,6 +217,58 @@ def test_cli_sandbox_killed_then_resumed(tmp_path):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err.decode()
     assert "complete" in out.decode()
-    key = ["startDate", "asin"]
+    key = ["account", "startDate", "asin"]
     pd.testing.assert_frame_equal(S.read_synced(path).sort_values(key).reset_index(drop=True),
                                   S.read_synced(ref_path).sort_values(key).reset_index(drop=True))
+
+
+# --------------------------------------------------------------------------- two accounts × two marketplaces
+
+def _accounts_run(path) -> None:
+    """amzv.sync with two accounts (fake clients) × US and CA: four pairs at once."""
+    import amzv_pandas as amzv
+    from amzv_pandas._facade.client import Client
+
+    ns: dict = {}
+    exec(FAKE, ns)
+    saved = S._fetch_window, STORE._FSYNC
+    S._fetch_window, STORE._FSYNC = ns["fetch"], False
+    try:
+        clients = [Client(credentials={"client_id": "i", "client_secret": "s", "refresh_token": token},
+                          marketplace="US", endpoint="http://127.0.0.1:9", name=name)
+                   for name, token in (("acme-a", "r1"), ("acme-b", "r2"))]
+        amzv.sync("GET_VENDOR_SALES_REPORT", path, start="2026-03-01", end="2026-04-29", marketplace=["US", "CA"],
+                  today="2026-06-01", accounts=clients, progress_bar_type=None)
+    finally:
+        S._fetch_window, STORE._FSYNC = saved
+
+
+@pytest.fixture(scope="module")
+def accounts_reference(tmp_path_factory) -> pd.DataFrame:
+    path = tmp_path_factory.mktemp("accounts-uninterrupted")
+    _accounts_run(path)
+    df = _canon(S.read_synced(path))
+    assert set(df["account"]) == {"acme-a", "acme-b"} and set(df["marketplaceId"]) == MARKETPLACES
+    return df
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="kills a forked run")
+@pytest.mark.parametrize("point", ["planned:3", "partition:30", "state:6", "window:5", "history-end:2"])
+def test_two_accounts_killed_then_resumed(tmp_path, accounts_reference, point):
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.environ["AMZV_SYNC_KILL_AT"] = point
+            _accounts_run(tmp_path)
+        finally:
+            os._exit(3)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, point
+    _accounts_run(tmp_path)
+    got = S.read_synced(tmp_path)
+    pd.testing.assert_frame_equal(_canon(got), accounts_reference)
+    assert not got.duplicated(KEY).any()
+    metas = _pair_metas(tmp_path)
+    assert len(metas) == 4 and not any((m / "lock").exists() for m in metas)
+    history = S.sync_history(tmp_path)
+    assert (history.groupby(["account", "marketplace_id"])["status"].last() == "complete").all()

@@ -35,6 +35,10 @@ def _client() -> Client:
                   marketplace="US", endpoint="http://127.0.0.1:9")
 
 
+#: The name the fake account's rows are filed under (its key: the client has no profile).
+ACCOUNT = S.account_name(_client())
+
+
 def fake_rows(start: dt.date, end: dt.date, skip: frozenset = frozenset()) -> pd.DataFrame:
     """Deterministic rows per day, the same whatever the window: 3 ASINs a day."""
     recs = []
@@ -114,7 +118,20 @@ def all_days(a: str, b: str) -> list[dt.date]:
 
 
 def canon(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one account's dataset in a stable order, without its ``account`` column (checked)."""
+    if "account" in frame.columns:
+        assert set(frame["account"]) <= {ACCOUNT} and str(frame["account"].dtype) == "str"
+        frame = frame.drop(columns="account")
     return frame.sort_values(["startDate", "asin"]).reset_index(drop=True)
+
+
+def meta_of(path) -> "os.PathLike":
+    """The state/history/lock folder of the one account × marketplace of these tests."""
+    return path / "_amzv_sync" / f"account={ACCOUNT}" / f"marketplace_id={US}"
+
+
+def data_of(path):
+    return path / f"account={ACCOUNT}" / f"marketplace_id={US}"
 
 
 # --------------------------------------------------------------------------- planning
@@ -197,10 +214,10 @@ def test_publication_lag_days_not_fetched(tmp_path, amazon):
 def test_missed_day_is_refilled(tmp_path, amazon):
     run(tmp_path, amazon, start="2026-04-01", end="2026-04-10")
     hole = D("2026-04-05")
-    part = tmp_path / f"marketplace_id={US}" / f"day={hole}" / "part-0.parquet"
+    part = data_of(tmp_path) / f"day={hole}" / "part-0.parquet"
     # (a) partition and state entry gone
     part.unlink()
-    state_path = tmp_path / "_amzv_sync" / "state.json"
+    state_path = meta_of(tmp_path) / "state.json"
     state = json.loads(state_path.read_text())
     del state["days"][hole.isoformat()]
     state_path.write_text(json.dumps(state))
@@ -230,7 +247,7 @@ def test_fatal_recorded_and_retried_next_run(tmp_path, amazon):
     assert set(r.failures) == set(all_days("2026-04-15", "2026-04-29"))
     assert "not available" in r.failures[D("2026-04-20")]
     assert r.days_remaining == 15 and r.days_added == 14
-    state = json.loads((tmp_path / "_amzv_sync" / "state.json").read_text())
+    state = json.loads((meta_of(tmp_path) / "state.json").read_text())
     assert state["days"]["2026-04-20"]["status"] == "failed"
     assert state["days"]["2026-04-20"]["category"] == "not_available"
     amazon.fatal.clear()
@@ -252,7 +269,7 @@ def test_options_fatal_stops_the_run(tmp_path, amazon):
     assert h["status"].tolist() == ["options_error"]
     assert "requires the reportPeriod" in h["message"][0]
     assert "requires the reportPeriod" in h["failures"][0][0]["reason"]
-    state = json.loads((tmp_path / "_amzv_sync" / "state.json").read_text())
+    state = json.loads((meta_of(tmp_path) / "state.json").read_text())
     assert state["days"]["2026-04-29"]["category"] == "options"
 
 
@@ -262,10 +279,10 @@ def test_cancelled_days_recorded_empty(tmp_path, amazon):
     r = run(tmp_path, amazon, start="2026-04-01", end="2026-04-29")
     assert [w["status"] for w in r.windows] == ["done", "empty"]
     assert r.status == "complete" and r.days_added == 29 and r.days_remaining == 0
-    state = json.loads((tmp_path / "_amzv_sync" / "state.json").read_text())
+    state = json.loads((meta_of(tmp_path) / "state.json").read_text())
     assert state["days"]["2026-04-03"] == {**state["days"]["2026-04-03"], "rows": 0, "empty": "cancelled"}
     assert state["days"]["2026-04-20"]["rows"] == 0
-    assert not (tmp_path / f"marketplace_id={US}" / "day=2026-04-03").exists()
+    assert not (data_of(tmp_path) / "day=2026-04-03").exists()
     amazon.windows.clear()
     assert run(tmp_path, amazon, start="2026-04-01", end="2026-04-29").windows == []
     assert amazon.windows == []  # not refetched forever
@@ -294,14 +311,14 @@ def test_concurrent_sync_refused(tmp_path, amazon):
     finally:
         release.set()
         t.join(10)
-    assert not (tmp_path / "_amzv_sync" / "lock").exists()
+    assert not (meta_of(tmp_path) / "lock").exists()
     assert days_of(S.read_synced(tmp_path)) == all_days("2026-04-20", "2026-04-29")
 
 
 def test_stale_lock_taken_over(tmp_path, amazon):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    meta = tmp_path / "_amzv_sync"
+    meta = meta_of(tmp_path)
     meta.mkdir(parents=True)
     import socket
 
@@ -322,7 +339,7 @@ def test_history_and_result_repr(tmp_path, amazon):
     assert "complete" in text and "days added" in text and "createReport 2" in text
     assert "<table>" in r._repr_html_() and "SyncResult" in r._repr_html_()
     # A torn history line (kill -9 mid-append) costs only that line.
-    with open(tmp_path / "_amzv_sync" / "history.jsonl", "ab") as fh:
+    with open(meta_of(tmp_path) / "history.jsonl", "ab") as fh:
         fh.write(b'{"run_id": "torn", "ev')
     run(tmp_path, amazon, start="2026-04-01", end="2026-04-29")
     h = S.sync_history(tmp_path)
@@ -390,10 +407,10 @@ def _record_commits(monkeypatch) -> list[dt.date]:
     committed: list[dt.date] = []
     write = S._write_window
 
-    def recording(root, meta, mp, frame, w_start, w_end, footer):
+    def recording(base, meta, frame, w_start, w_end, footer):
         assert threading.current_thread() is threading.main_thread()
         committed.append(w_start)
-        return write(root, meta, mp, frame, w_start, w_end, footer)
+        return write(base, meta, frame, w_start, w_end, footer)
 
     monkeypatch.setattr(S, "_write_window", recording)
     return committed
@@ -442,7 +459,7 @@ def test_options_fatal_stops_windows_in_flight_uncommitted(tmp_path, amazon, mon
         run(tmp_path, amazon)
     assert len(amazon.windows) == 4  # the two after it were fetched...
     assert committed == [D("2026-04-15")]  # ...but only the window before it is committed
-    state = json.loads((tmp_path / "_amzv_sync" / "state.json").read_text())
+    state = json.loads((meta_of(tmp_path) / "state.json").read_text())
     assert {k for k, v in state["days"].items() if v["status"] == "done"} == {
         d.isoformat() for d in all_days("2026-04-15", "2026-04-29")}
     assert state["days"]["2026-03-31"]["category"] == "options" and "2026-03-30" not in state["days"]
@@ -496,7 +513,6 @@ def test_read_synced_counts_relative_days_in_the_marketplace_zone(tmp_path, amaz
     assert days_of(S.read_synced(tmp_path, start="today-12", end="today-5", today="2026-06-01")) == synced
     assert days_of(S.read_synced(tmp_path, start="today-12", end="today-5",
                                  today=D("2026-06-02"))) == all_days("2026-05-21", "2026-05-27")
-    # Without a state (it records the marketplace), relative days fall back to UTC.
-    (tmp_path / "_amzv_sync" / "state.json").unlink()
-    assert days_of(S.read_synced(tmp_path, start="today-12", end="today-5")) == all_days("2026-05-21",
-                                                                                        "2026-05-27")
+    # Without a state the path still names the marketplace: the same days.
+    (meta_of(tmp_path) / "state.json").unlink()
+    assert days_of(S.read_synced(tmp_path, start="today-12", end="today-5")) == synced

@@ -1,0 +1,150 @@
+"""``amzv.sync`` and ``amzv.read_synced``: one synced dataset for many accounts.
+
+:func:`sync` is the domain :func:`amzv_pandas._sync.sync.sync` for one account (the default
+client or ``client=``), and for ``accounts=`` it checks everything before any call, prepares the
+dataset once here (a single-account dataset is moved under its account's name), then runs one
+task per account with :func:`~amzv_pandas._facade.accounts.run_accounts`: in a thread pool, or
+in any ``executor`` (a Dask cluster's). A task carries the checked :class:`~amzv_pandas._sync.sync.SyncPlan`
+and the account's spec (a profile name or ``Client`` keywords, rebuilt on the worker), never a
+``Client``; each account's marketplaces run in its task, so its quotas hold.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import ConfigurationError
+
+__all__ = ["sync", "read_synced"]
+
+
+def _sync_task(plan: Any, spec: Any, progress: Any) -> Any:
+    """One account's sync, where the executor runs it (top level: it pickles)."""
+    from .._sync.sync import sync_account
+
+    client = spec.build_client()
+    if spec.marketplaces:  # the account's own marketplaces (a mapping's "marketplace" list)
+        import dataclasses
+
+        plan = dataclasses.replace(plan, marketplace=list(spec.marketplaces))
+    return sync_account(plan, client, spec.name, bar=progress, progress_bar_type=None, legacy_owner=None)
+
+
+def _legacy_owner(root: Path, specs: list[Any]) -> str:
+    """Who a single-account dataset's rows belong to: the account that wrote it, else the first."""
+    from .._sync.store import META_DIR, load_state
+
+    state = None
+    try:
+        state = load_state(root / META_DIR)
+    except Exception:  # unreadable: prepare_dataset says so
+        state = None
+    key = (state or {}).get("account")
+    for spec in specs:
+        if key is not None and spec.build_client().account_key == key:
+            return spec.name
+    return specs[0].name
+
+
+def sync(report_type: str, path: Any, *, start: Any, end: Any = "yesterday", marketplace: Any = None,
+         report_options: Any = None, budget: Any = None, progress_bar_type: Any = "auto", client: Any = None,
+         today: Any = None, allow_unknown: bool = False, accounts: Any = None, on_account_error: str = "raise",
+         executor: Any = None) -> Any:
+    from .._sync import sync as domain
+    from .._util.checks import check_choice, check_writable_dir
+    from .._util.progress import SharedProgress, validate_progress_bar_type
+    from .accounts import ON_ACCOUNT_ERROR, check_executor, resolve_accounts, run_accounts
+
+    on_account_error = check_choice(on_account_error, "on_account_error", ON_ACCOUNT_ERROR)
+    check_executor(executor)
+    if accounts is None:
+        if executor is not None:
+            msg = "executor= runs the per-account work of accounts=; without accounts= there is nothing to run on it"
+            raise ConfigurationError(msg, parameter="executor", allowed="executor= together with accounts=")
+        from .api import _client_for_call
+
+        return domain.sync(report_type, path, start=start, end=end, marketplace=marketplace,
+                           report_options=report_options, budget=budget, progress_bar_type=progress_bar_type,
+                           client=_client_for_call(client), today=today, allow_unknown=allow_unknown)
+    if client is not None:
+        msg = "give accounts= or client=, not both (a Client may be an item of accounts=, e.g. accounts=[client, 'b'])"
+        raise ConfigurationError(msg, parameter="accounts", allowed="accounts= or client=")
+    validate_progress_bar_type(progress_bar_type)
+    plan = domain.plan_sync(report_type, path, start=start, end=end, marketplace=marketplace,
+                            report_options=report_options, budget=budget, today=today, allow_unknown=allow_unknown)
+    specs = resolve_accounts(accounts, marketplace=marketplace, executor=executor)
+    from .._sync.layout import check_account_name, prepare_dataset
+
+    for spec in specs:  # everything an account's task would refuse, refused here, before any call
+        check_account_name(spec.name)
+        check_writable_dir(spec.build_client().cache_dir, "cache_dir")
+    root = Path(plan.root)
+    prepare_dataset(root, plan.identity, _legacy_owner(root, specs))
+    shared = SharedProgress(progress_bar_type, desc=f"sync {plan.report_type}")
+    try:
+        results = run_accounts(functools.partial(_sync_task, plan), specs, executor=executor,
+                               on_account_error=on_account_error, progress=shared)
+    finally:
+        shared.close()
+    return domain.combine_results(list(results.values()), path=str(root))
+
+
+def read_synced(path: Any, start: Any = None, end: Any = None, *, accounts: Any = None, marketplace: Any = None,
+                today: Any = None, dtype_backend: str | None = None) -> Any:
+    from .._sync.dataset import read_synced as domain_read
+
+    if accounts is not None:
+        from .client import Client
+
+        items = [accounts] if isinstance(accounts, (str, Client)) else accounts
+        if hasattr(items, "tolist"):
+            items = items.tolist()  # amzv.profiles().name
+        if isinstance(items, (list, tuple)):
+            accounts = [a.name if isinstance(a, Client) else a.get("name") if isinstance(a, dict) else a
+                        for a in items]
+    return domain_read(path, start, end, accounts=accounts, marketplace=marketplace, today=today,
+                       dtype_backend=dtype_backend)
+
+
+def _docs() -> None:
+    """The domain functions' documentation, with the many-account parameters of :func:`sync`."""
+    from .._sync import dataset, sync as domain
+
+    doc = domain.sync.__doc__ or ""
+    marker = "\n    client : "
+    at = doc.find(marker)
+    extra = """
+    accounts : list, optional
+        Many accounts into the one dataset: profile names, ``Client`` objects, or mappings of
+        ``Client`` keyword arguments plus an optional ``"name"`` (the ``account`` partition;
+        letters, digits, ``.``, ``_``, ``-``). Every item is checked before any call. The accounts
+        run concurrently (each account's marketplaces in its own task, so its quotas hold), each
+        account × marketplace with its own state, history and lock. Not together with ``client``.
+    on_account_error : {"raise", "warn"}, default "raise"
+        With ``accounts``: ``"raise"`` raises :class:`~amzv_pandas.exceptions.AccountError` naming the
+        failing account once the others finished (its ``.results`` hold their SyncResults);
+        ``"warn"`` issues an :class:`~amzv_pandas.exceptions.AccountErrorWarning` and returns the others'.
+    executor : concurrent.futures.Executor, optional
+        With ``accounts``: where each account's sync runs (default: a thread pool here), e.g.
+        ``distributed.Client(cluster).get_executor()``. Accounts given as profile names or
+        mappings are rebuilt on the worker; ``path`` must be a folder every worker can reach.
+"""
+    sync.__doc__ = doc[:at + 1] + extra.lstrip("\n") + doc[at + 1:] if at >= 0 else doc
+    read_synced.__doc__ = dataset.read_synced.__doc__
+    # Shown as the domain functions they wrap: same parameters (client optional, accounts= added).
+    sig = inspect.signature(domain.sync)
+    params = [p.replace(default=None, annotation="Client | None") if p.name == "client" else p
+              for p in sig.parameters.values()]
+    params += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a) for n, d, a in (
+        ("accounts", None, "Sequence[Any] | None"), ("on_account_error", "raise", "str"),
+        ("executor", None, "Executor | None"))]
+    sync.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    sync.__wrapped__ = domain.sync  # type: ignore[attr-defined]
+    read_synced.__signature__ = inspect.signature(dataset.read_synced)  # type: ignore[attr-defined]
+    read_synced.__wrapped__ = dataset.read_synced  # type: ignore[attr-defined]
+
+
+_docs()
