@@ -52,7 +52,7 @@ def _legacy_owner(root: Path, specs: list[Any]) -> str:
 def sync(report_type: str, path: Any, *, start: Any, end: Any = "yesterday", marketplace: Any = None,
          report_options: Any = None, budget: Any = None, progress_bar_type: Any = "auto", client: Any = None,
          today: Any = None, allow_unknown: bool = False, accounts: Any = None, on_account_error: str = "raise",
-         executor: Any = None) -> Any:
+         executor: Any = None, **source_options: Any) -> Any:
     from .._sync import sync as domain
     from .._util.checks import check_choice, check_writable_dir
     from .._util.progress import SharedProgress, validate_progress_bar_type
@@ -68,7 +68,8 @@ def sync(report_type: str, path: Any, *, start: Any, end: Any = "yesterday", mar
 
         return domain.sync(report_type, path, start=start, end=end, marketplace=marketplace,
                            report_options=report_options, budget=budget, progress_bar_type=progress_bar_type,
-                           client=_client_for_call(client), today=today, allow_unknown=allow_unknown)
+                           client=_client_for_call(client), today=today, allow_unknown=allow_unknown,
+                           **source_options)
     if client is not None:
         msg = "give accounts= or client=, not both (a Client may be an item of accounts=, e.g. accounts=[client, 'b'])"
         raise ConfigurationError(msg, parameter="accounts", allowed="accounts= or client=")
@@ -138,9 +139,11 @@ def _docs() -> None:
     sig = inspect.signature(domain.sync)
     params = [p.replace(default=None, annotation="Client | None") if p.name == "client" else p
               for p in sig.parameters.values()]
+    variadic = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
+    params = [p for p in params if p.kind is not inspect.Parameter.VAR_KEYWORD]
     params += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a) for n, d, a in (
         ("accounts", None, "Sequence[Any] | None"), ("on_account_error", "raise", "str"),
-        ("executor", None, "Executor | None"))]
+        ("executor", None, "Executor | None"))] + variadic
     sync.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
     sync.__wrapped__ = domain.sync  # type: ignore[attr-defined]
     read_synced.__signature__ = inspect.signature(dataset.read_synced)  # type: ignore[attr-defined]

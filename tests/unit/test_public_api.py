@@ -133,8 +133,9 @@ def test_sync_wraps_the_domain_sync_and_adds_accounts():
     assert amzv.sync.__wrapped__ is domain.sync and amzv.sync.__name__ == "sync"
     params = inspect.signature(amzv.sync).parameters
     assert params["client"].kind is params["client"].KEYWORD_ONLY and params["client"].default is None
-    others = [p for p in inspect.signature(domain.sync).parameters if p != "client"]
-    assert [p for p in params if p != "client"] == [*others, "accounts", "on_account_error", "executor"]
+    others = [p for p in inspect.signature(domain.sync).parameters if p not in ("client", "source_options")]
+    assert [p for p in params if p != "client"] == [*others, "accounts", "on_account_error", "executor",
+                                                    "source_options"]
     assert domain.sync.__doc__.split("    client : ")[0] in amzv.sync.__doc__ and "executor :" in amzv.sync.__doc__
     assert amzv.read_synced.__wrapped__ is dataset.read_synced
     assert amzv.read_synced.__doc__ == dataset.read_synced.__doc__
