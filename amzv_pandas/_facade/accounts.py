@@ -472,7 +472,7 @@ def concat_accounts(frames: Mapping[str, "pd.DataFrame"], *, column: str = ACCOU
     """
     import pandas as pd
 
-    dtype: Any = "string"
+    dtype: Any = "str"
     if pyarrow:
         import pyarrow as pa
 
@@ -521,4 +521,4 @@ def profiles() -> "pd.DataFrame":
         rows.append({"name": row["name"], "marketplace": market.country_code if market else row.get("marketplace"),
                      "region": region, "endpoint": endpoint})
     frame = pd.DataFrame(rows, columns=["name", "marketplace", "region", "endpoint"])
-    return frame.astype({c: "string" for c in frame.columns})
+    return frame.astype({c: "str" for c in frame.columns})

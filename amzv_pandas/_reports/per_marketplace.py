@@ -96,7 +96,7 @@ def get_per_marketplace(codes: Sequence[str], get: Callable[[str, Any], pd.DataF
 
 def join_marketplaces(frames: Sequence[tuple[str, pd.DataFrame]], backend: str | None) -> pd.DataFrame:
     """The frames of several marketplaces, each row with its ``marketplaceId``, and merged ``attrs``."""
-    dtype: Any = "string"
+    dtype: Any = "str"
     if backend == "pyarrow":
         import pyarrow as pa
 
