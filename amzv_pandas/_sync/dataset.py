@@ -265,10 +265,6 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
         from .._specs.marketplaces import resolve_marketplaces
 
         wanted_mps = [m.marketplace_id for m in resolve_marketplaces(marketplace, limit=None)]
-    import pyarrow as pa
-    import pyarrow.dataset as pads
-    import pyarrow.parquet as pq
-
     root = Path(path)
     meta = root / META_DIR
     legacy_state = load_state(meta) if (meta / "state.json").exists() else None
@@ -319,21 +315,7 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
             frame["marketplaceId"] = pd.Series([], dtype="str")
         frame = convert_frame(frame, backend)
     else:
-        schema = pa.unify_schemas([pq.read_schema(str(p)) for *_, p in files], promote_options="permissive")
-        metadata = dict(schema.metadata or {})
-        metadata.pop(FOOTER_KEY, None)
-        in_files = set(schema.names)
-        extra = [pa.field("account", pa.string()), pa.field("marketplace_id", pa.string())]
-        schema = pa.schema([*extra, *schema], metadata=metadata)
-        dataset = pads.FileSystemDataset.from_paths(
-            [str(p) for *_, p in files], schema=schema, format=pads.ParquetFileFormat(),
-            filesystem=_local_fs(),
-            partitions=[(pads.field("account") == a) & (pads.field("marketplace_id") == m) for _, a, m, _ in files])
-        table = dataset.to_table()
-        if "marketplaceId" in in_files:
-            table = table.drop_columns(["marketplace_id"])
-        else:
-            table = table.rename_columns(["marketplaceId" if n == "marketplace_id" else n for n in table.column_names])
+        table = _read_partitions(files)
         frame = frame_to_pandas(table, backend)
     frame.attrs["amzv"] = {"sync": description, "path": str(root), "days": len(files),
                            "accounts": sorted({a for _, a, _, _ in files}),
@@ -341,10 +323,54 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
     return frame
 
 
-def _local_fs() -> Any:
-    import pyarrow.fs as pafs
+def _read_partitions(files: list[tuple[_dt.date, str, str, Path]]) -> Any:
+    """One Arrow table of the partition files, with ``account`` and ``marketplace_id`` from their
+    paths first, and the frame's pandas metadata kept (it restores Int64, Float64...).
 
-    return pafs.LocalFileSystem()
+    Each file is read whole by ``ParquetFile`` on a small thread pool (pyarrow releases the GIL),
+    which is faster than a ``pyarrow.dataset`` scan of the same files and needs no import of
+    it; ``concat_tables`` unifies the schemas, so a column added by a later run is kept.
+    """
+    import concurrent.futures as cf
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with cf.ThreadPoolExecutor(max_workers=min(8, len(files))) as pool:
+        tables = list(pool.map(lambda item: pq.ParquetFile(str(item[3])).read(), files))
+    metadata = _merged_pandas_metadata([t.schema.metadata for t in tables])
+    table = pa.concat_tables([t.replace_schema_metadata(None) for t in tables], promote_options="permissive")
+    counts = np.array([t.num_rows for t in tables])
+    for position, (name, values) in enumerate((("account", [f[1] for f in files]),
+                                               ("marketplace_id", [f[2] for f in files]))):
+        names = sorted(set(values))
+        codes = np.repeat(np.array([names.index(v) for v in values], dtype=np.int32), counts)
+        column = pa.DictionaryArray.from_arrays(codes, pa.array(names, pa.string())).cast(pa.string())
+        table = table.add_column(position, name, column) if name not in table.column_names else table
+    if "marketplaceId" in table.column_names:
+        table = table.drop_columns(["marketplace_id"])
+    else:
+        table = table.rename_columns(["marketplaceId" if n == "marketplace_id" else n for n in table.column_names])
+    return table.replace_schema_metadata(metadata)  # rename_columns drops it
+
+
+def _merged_pandas_metadata(metadatas: list[Mapping[bytes, bytes] | None]) -> dict[bytes, bytes]:
+    """The partitions' pandas metadata as one: every column any of them describes (the first
+    description of a name wins), so a column a later run added keeps its dtype too."""
+    distinct = list(dict.fromkeys(m.get(b"pandas") for m in metadatas if m and m.get(b"pandas")))
+    if not distinct:
+        return {}
+    if len(distinct) == 1:  # the usual case: one run's schema throughout
+        return {b"pandas": distinct[0]}
+    merged = json.loads(distinct[0])
+    seen = {c.get("name") for c in merged.get("columns", [])}
+    for raw in distinct[1:]:
+        for column in json.loads(raw).get("columns", []):
+            if column.get("name") not in seen:
+                seen.add(column.get("name"))
+                merged["columns"].append(column)
+    return {b"pandas": json.dumps(merged).encode()}
 
 
 def _read_description(path: Path, legacy_state: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -232,3 +232,26 @@ def test_cli_syncs_several_profiles_and_marketplaces_into_one_dataset(tmp_path, 
     assert "nobody" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         sync_main([*argv, "--profile", "acme-us"])
+
+
+def test_read_synced_keeps_the_frames_dtypes_and_a_column_a_later_run_added(tmp_path):
+    # Partitions without a marketplaceId column of their own (the id comes from the path), an
+    # Int64 column with a missing value, and a column only the newer day has: nothing may turn
+    # Int64 into float64 or drop the new column.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    days = {"2026-11-01": pd.DataFrame({"asin": ["A", "B"], "units": pd.array([1, None], dtype="Int64")}),
+            "2026-11-02": pd.DataFrame({"asin": ["A"], "units": pd.array([3], dtype="Int64"),
+                                        "price": pd.array([2.5], dtype="Float64")})}
+    for account in ("acme", "brandx"):
+        for day, frame in days.items():
+            part = tmp_path / f"account={account}" / f"marketplace_id={US}" / f"day={day}" / "part-0.parquet"
+            part.parent.mkdir(parents=True)
+            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), part)
+    df = S.read_synced(tmp_path, "2026-11-01", "2026-11-02")
+    assert list(df.columns) == ["account", "marketplaceId", "asin", "units", "price"]
+    assert df["units"].dtype == "Int64" and df["price"].dtype == "Float64"
+    assert df["account"].tolist() == ["acme", "acme", "brandx", "brandx", "acme", "brandx"]
+    assert (df["marketplaceId"] == US).all() and df["units"].isna().sum() == 2
+    assert df["price"].notna().sum() == 2
