@@ -275,10 +275,14 @@ def get_catalog_items(
     by_sku = skus is not None
     all_skus = by_sku and isinstance(skus, str) and skus.strip().lower() == "all"
     if by_sku:
+        if seller_id is None:  # the account's own id, as the connector never asked for one
+            seller_id = getattr(client, "selling_partner_id", None)
         if not isinstance(seller_id, str) or not seller_id.strip():
             msg = (
                 f"seller_id is required with skus (Amazon's sellerId: your selling partner id or "
-                f"vendor code); got seller_id={shown(seller_id)}"
+                f"vendor code) and this client knows none; got seller_id={shown(seller_id)}. Pass "
+                "seller_id=..., or Client(selling_partner_id=...), AMZV_SELLING_PARTNER_ID, or a profile "
+                "saved by amzv.authorize()"
             )
             raise ConfigurationError(msg, parameter="seller_id", value=seller_id, allowed="non-empty str")
         # One SKU per line keeps commas inside SKUs (Amazon allows them); no newline: comma-delimited.

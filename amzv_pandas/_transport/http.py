@@ -92,6 +92,9 @@ class Transport(Sender):
         LWA token URL (``AMZV_TOKEN_URL``); default Amazon's.
     sandbox : bool, default False
         Use Amazon's static sandbox hosts.
+    selling_partner_id : str, optional
+        The account's selling partner id (``AMZV_SELLING_PARTNER_ID``, else the profile's, which
+        ``amzv authorize`` saves): the ``sellerId`` a SKU lookup uses when ``seller_id`` is not given.
     cache_dir : str or Path, optional
         Report cache location (``AMZV_CACHE_DIR``; default the platform cache dir).
     session : requests.Session, optional
@@ -139,6 +142,7 @@ class Transport(Sender):
         endpoint: str | None = None,
         token_url: str | None = None,
         sandbox: bool = False,
+        selling_partner_id: str | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
         session: "requests.Session | None" = None,
         max_retries: int = 5,
@@ -156,7 +160,8 @@ class Transport(Sender):
         # surfaces later as a silent default or a raw error from a library.
         # The keywords the settings are resolved from (argument -> environment -> profile).
         where: dict[str, Any] = dict(credentials=credentials, profile=profile, marketplace=marketplace,
-                                     region=region, endpoint=endpoint, token_url=token_url, sandbox=sandbox)
+                                     region=region, endpoint=endpoint, token_url=token_url, sandbox=sandbox,
+                                     selling_partner_id=selling_partner_id)
         check_keywords(**where, name=name, cache_dir=cache_dir, session=session, user_agent=user_agent)
         self.max_retries = check_int(max_retries, "max_retries", min=0)
         self.timeout = self._check_timeout(timeout)
@@ -176,6 +181,7 @@ class Transport(Sender):
         self.sandbox = settings.sandbox
         self.endpoint = settings.endpoint
         self.token_url = settings.token_url
+        self.selling_partner_id = settings.selling_partner_id
         self._cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else None
         self.name: str = name if name is not None else (self.profile or self.account_key)
 

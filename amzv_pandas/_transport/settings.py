@@ -41,6 +41,9 @@ class Settings:
     endpoint, token_url : str
         Checked URLs, without a trailing slash.
     sandbox : bool
+    selling_partner_id : str or None
+        The account's selling partner id (vendor: its vendor code's id), e.g. Amazon's
+        ``sellerId`` of a SKU lookup.
     """
 
     credentials: Credentials
@@ -50,6 +53,7 @@ class Settings:
     endpoint: str
     token_url: str
     sandbox: bool = False
+    selling_partner_id: str | None = None
 
     def __repr__(self) -> str:
         market = self.marketplace.country_code if self.marketplace else None
@@ -111,6 +115,7 @@ def check_keywords(**values: Any) -> None:
         "cache_dir": ((str, os.PathLike), "a str or os.PathLike path"),
         "session": ((requests.Session,), "a requests.Session"),
         "user_agent": ((str,), "a str"),
+        "selling_partner_id": ((str,), "the account's selling partner id (str)"),
     }
     for name, value in values.items():
         if name == "sandbox":
@@ -175,6 +180,7 @@ def resolve_settings(
     endpoint: str | None = None,
     token_url: str | None = None,
     sandbox: bool = False,
+    selling_partner_id: str | None = None,
 ) -> Settings:
     """Resolve a client's settings: each from the argument, else the environment, else the profile.
 
@@ -182,7 +188,9 @@ def resolve_settings(
     ``LWA_CLIENT_SECRET``, ``SP_API_REFRESH_TOKEN``; else the profile named by ``AMZV_PROFILE``
     (or ``"default"``). Marketplace, endpoint and token URL: the argument, then
     ``AMZV_MARKETPLACE``/``AMZV_ENDPOINT``/``AMZV_TOKEN_URL``, then the profile; the region:
-    the argument, the marketplace's, the profile's, NA.
+    the argument, the marketplace's, the profile's, NA. The selling partner id: the argument,
+    ``AMZV_SELLING_PARTNER_ID``, the profile (``amzv authorize`` saves the one Amazon's consent
+    redirect names).
 
     Raises
     ------
@@ -208,9 +216,10 @@ def resolve_settings(
         hosts = REGIONS[resolved_region]
         chosen_endpoint = hosts.sandbox_endpoint if sandbox else hosts.endpoint
     chosen_token = token_url or os.environ.get("AMZV_TOKEN_URL") or data.get("token_url") or LWA_TOKEN_URL
+    partner = selling_partner_id or os.environ.get("AMZV_SELLING_PARTNER_ID") or data.get("selling_partner_id")
     return Settings(credentials=creds, profile=profile_name, marketplace=market, region=resolved_region,
                     endpoint=check_url(chosen_endpoint, "endpoint"), token_url=check_url(chosen_token, "token_url"),
-                    sandbox=sandbox)
+                    sandbox=sandbox, selling_partner_id=partner or None)
 
 
 def resolve_marketplace(marketplace: str | Marketplace | None, *, default: Marketplace | None,

@@ -129,7 +129,8 @@ class Sandbox:
         """The ``Client`` keyword arguments of account ``account`` (1-based): a mapping item of
         ``accounts=`` that pickles (for a process or Dask executor). ``kwargs`` override them."""
         options: dict[str, Any] = {"credentials": self.account_credentials(account), "endpoint": self.url,
-                                   "token_url": self.token_url, "marketplace": "US"}
+                                   "token_url": self.token_url, "marketplace": "US",
+                                   "selling_partner_id": self.selling_partner_id}
         if self.accounts > 1:
             options["name"] = self.account_name(account)
         options.update(kwargs)

@@ -116,6 +116,21 @@ def test_every_section_flattened_with_its_dtypes(sb: Any, client: Any) -> None:
     assert calls(sb) == 2  # 30 ASINs in batches of 20
 
 
+def test_skus_without_seller_id_use_the_accounts_own_selling_partner_id(sb: Any, tmp_path: Path) -> None:
+    owned = dict(list(sb.data.seller_skus(_seller(sb)).items())[:5])
+    with sb.client(marketplace="US", cache_dir=tmp_path) as c:  # the sandbox's own id, as a profile has it
+        assert c.selling_partner_id == _seller(sb)
+        df = get_catalog_items(skus=list(owned), client=c, progress_bar_type=None)
+    assert dict(zip(df["sku"], df["asin"])) == owned
+    with sb.client(marketplace="US", cache_dir=tmp_path) as c:
+        c.selling_partner_id = None  # an account with no id saved anywhere
+        before = sb.stats()["calls"].get(OP, 0)
+        with pytest.raises(ConfigurationError, match="seller_id is required with skus") as info:
+            get_catalog_items(skus=list(owned), client=c, progress_bar_type=None)
+    assert info.value.parameter == "seller_id" and "AMZV_SELLING_PARTNER_ID" in str(info.value)
+    assert sb.stats()["calls"].get(OP, 0) == before
+
+
 def test_empty_result_has_the_full_column_set(sb: Any, client: Any) -> None:
     with pytest.warns(MissingItemsWarning):
         df = get_catalog_items(["B000000000"], included_data=ALL_SECTIONS, client=client, progress_bar_type=None)
