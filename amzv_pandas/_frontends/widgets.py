@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
+import threading
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -45,19 +47,37 @@ from traitlets import TraitError
 from .._specs import dates
 from .._specs.marketplaces import get_marketplace
 from ..exceptions import ConfigurationError
-from .form_call import call_kwargs, check_call, fill_dates, quiet_kwargs, row_for
+from .form_call import (
+    DATE_BOXES,
+    box_echo,
+    box_errors,
+    call_kwargs,
+    check_call,
+    field_labels,
+    fill_dates,
+    quiet_kwargs,
+    row_for,
+)
+from .form_code import cell_code
 from .form_fields import (
+    ANALYTICS_OP,
     ANY_TYPE,
     LIST_OPS,
     OPERATIONS,
     REPORT_OPS,
+    STYLE,
     FieldRow,
+    analytics_choices,
     build_fields,
     humanize,
     marketplace_options,
+    message_html,
     option_choices,
     visible_labels,
 )
+from .form_messages import in_form_words
+from .form_preview import ResultSummary, preview_html, summarize
+from .form_run import RunThread, captured_warnings, export_frame
 
 __all__ = ["ReportForm", "OPERATIONS"]
 
@@ -110,6 +130,7 @@ class ReportForm(widgets.VBox):
         self._date_defaults: dict[str, Any] = {}
         self._callbacks: list[Callable[["ReportForm"], None]] = []
         self._muted = True  # no observer work until every child exists
+        self._busy = False  # a run is going on (Run disabled, Cancel shown)
         self._types = report_types()
         default_mp = getattr(getattr(client, "marketplace", None), "country_code", None) or "US"
         default_region = get_marketplace(default_mp).region
@@ -118,25 +139,64 @@ class ReportForm(widgets.VBox):
 
         self.fields: dict[str, FieldRow] = build_fields(today, default_region, default_mp)
         self._description = widgets.HTML("", layout=widgets.Layout(margin="0 0 4px 214px"))
+        self._description.add_class("amzv-muted")
         self._options_box = widgets.VBox([])
         self._option_rows: dict[str, FieldRow] = {}
+        self._view_shown: str | None = None
+        self._run_thread: RunThread | None = None
+        self.summary: ResultSummary | None = None
+        self.warnings: list[str] = []
 
         self._run_button = widgets.Button(description="Run", button_style="primary", icon="play")
         self._run_button.add_class("amzv-run")
+        self._cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning",
+                                             layout=widgets.Layout(display="none"))
+        self._cancel_button.add_class("amzv-cancel")
+        self._code_button = widgets.ToggleButton(description="Show code", icon="code", value=False)
+        self._code_button.add_class("amzv-show-code")
         self._status = widgets.HTML("")
-        self._output = widgets.Output(layout=widgets.Layout(border="1px solid #ddd", padding="4px", overflow="auto"))
+        self._status.add_class("amzv-status")
+        self._code = widgets.HTML("", layout=widgets.Layout(display="none"))
+        self._code.add_class("amzv-code")
+        # The result area: nothing (not even a border) before the first run (issue 12).
+        self._output = widgets.Output(layout=widgets.Layout(display="none"))
         self._output.add_class("amzv-output")
-        self._run_button.on_click(lambda _: self.run())
+        self._message = widgets.HTML("", layout=widgets.Layout(display="none"))
+        self._message.add_class("amzv-run-message")
+        self._summary = widgets.HTML("")
+        self._summary.add_class("amzv-summary-box")
+        self._preview = widgets.HTML("")
+        self._preview.add_class("amzv-preview-box")
+        self._export_format = widgets.Dropdown(options=[("CSV", "csv"), ("Parquet", "parquet")], value="csv",
+                                               layout=widgets.Layout(width="110px"))
+        self._export_path = widgets.Text(placeholder="file name", layout=widgets.Layout(width="360px"))
+        self._export_button = widgets.Button(description="Export", icon="download")
+        self._export_button.add_class("amzv-export")
+        self._export_status = widgets.HTML("")
+        self._export_status.add_class("amzv-export-status")
+        self._export_box = widgets.HBox([self._export_format, self._export_path, self._export_button,
+                                         self._export_status], layout=widgets.Layout(display="none",
+                                                                                     align_items="center"))
+        self._result_box = widgets.VBox([self._message, self._summary, self._preview, self._export_box],
+                                        layout=widgets.Layout(display="none"))
+        self._result_box.add_class("amzv-result")
+        self._run_button.on_click(lambda _: self.run_async())
+        self._cancel_button.on_click(lambda _: self.cancel())
+        self._export_button.on_click(lambda _: self.export())
+        self._code_button.observe(lambda _: self._show_code(), names="value")
+        self._export_format.observe(self._on_export_format, names="value")
 
         c = {label: r.control for label, r in self.fields.items()}
-        children: list[widgets.Widget] = [widgets.HTML("<b>Amazon Selling Partner: Details</b>")]
+        children: list[widgets.Widget] = [widgets.HTML(STYLE), widgets.HTML("<b>Amazon Selling Partner: Details</b>")]
         for label, r in self.fields.items():
             children.append(r)
             if label == "Report Type":
                 children.append(self._description)
             if label == "Query Date Type":
                 children.append(self._options_box)
-        children += [widgets.HBox([self._run_button, self._status]), self._output]
+        children += [widgets.HBox([self._run_button, self._cancel_button, self._code_button, self._status],
+                                  layout=widgets.Layout(align_items="center")),
+                     self._code, self._output, self._result_box]
         super().__init__(children, **kwargs)
         self.add_class("amzv-report-form")
 
@@ -187,9 +247,10 @@ class ReportForm(widgets.VBox):
                    today - dt.timedelta(days=1))
         back = (today - last).days
         wanted = {
-            "Select Specific Date": last, "Days Back": str(back),
-            "Select Specific Start Date": last - dt.timedelta(days=6), "Days Back to Start From": str(back + 6),
-            "Select Specific End Date": last, "Days Back to End At": str(back),
+            "Select Specific Date": last.isoformat(), "Days Back": str(back),
+            "Select Specific Start Date": (last - dt.timedelta(days=6)).isoformat(),
+            "Days Back to Start From": str(back + 6),
+            "Select Specific End Date": last.isoformat(), "Days Back to End At": str(back),
         }
         for label, value in wanted.items():
             control = self._c[label]
@@ -232,6 +293,19 @@ class ReportForm(widgets.VBox):
         self._option_rows = rows
         self._options_box.children = list(rows.values())
 
+    def _fill_analytics(self) -> None:
+        """Metric Groups and Group By follow the Vendor Analytics view (the shipped SDL's fields)."""
+        view = self._c["View"].value
+        if view == self._view_shown:
+            return
+        groups, group_by = analytics_choices(view)
+        for label, choices, first in (("Metric Groups", groups, ()), ("Group By", group_by, ("asin",))):
+            control = self._c[label]
+            keep = tuple(v for v in control.value if v in {v for _, v in choices})
+            control.options = choices
+            control.value = keep if self._view_shown is not None else first
+        self._view_shown = view
+
     # ------------------------------------------------------------------ state -> call
 
     def _op(self) -> str:
@@ -248,38 +322,55 @@ class ReportForm(widgets.VBox):
     # ------------------------------------------------------------------ validation
 
     def validate(self) -> dict[str, str]:
-        """Check the form now; show any message next to its field and enable Run only when valid.
+        """Check the form now; show any message under its field and enable Run only when valid.
+
+        Messages are the library's, in the form's words (field labels for parameter names).
 
         Returns
         -------
         dict
-            Field label -> message (empty when the request is valid).
+            Field label -> message (empty when the request is valid; ``""`` for one about no field).
         """
         for r in (*self.fields.values(), *self._option_rows.values()):
             r.show_error(None)
         errors: dict[str, str] = {}
         self._pending = {}
+        visible = self._visible_labels()
+        labels = field_labels(self._c, self.fields, self._option_rows)
         try:
-            check_call(self._op(), self._kwargs(), c=self._c, rt=self._report_type(),
-                       visible=self._visible_labels(), client=self.client, function=self._function)
+            market = get_marketplace(self._c["Market Place"].value)
+            # each date box on its own first: every bad box is marked, an emptied one too
+            for label, (exc, _) in box_errors(self._c, visible, market).items():
+                self._flag(self.fields[label], in_form_words(str(exc), {**labels, exc.parameter or "": label}),
+                           errors)
+            if not errors and not self._pending:
+                check_call(self._op(), self._kwargs(), c=self._c, rt=self._report_type(), visible=visible,
+                           client=self.client, function=self._function)
         except ConfigurationError as exc:
             target = row_for(exc.parameter, self._c, self.fields, self._option_rows)
+            text = in_form_words(str(exc), labels)
             if target is None or not target.visible:
-                errors[""] = str(exc)
-            elif self._untouched_and_empty(target):
-                self._pending[target.label] = str(exc)  # shown at Run, or once the user edits it
+                errors[""] = text
             else:
-                target.show_error(str(exc))
-                errors[target.label] = str(exc)
+                self._flag(target, text, errors)
         except Exception as exc:  # a bug elsewhere must not break the pane: show it, block Run
             errors[""] = f"{type(exc).__name__}: {exc}"
         self.errors = errors
         general = errors.get("")
-        self._status.value = (
-            "" if general is None else f'<span style="color:#b00020">{html.escape(general, quote=False)}</span>'
-        )
-        self._run_button.disabled = bool(errors)
+        if not self._busy:
+            self._status.value = message_html(general)
+        self._run_button.disabled = bool(errors) or self._busy
+        if self._code_button.value:
+            self._show_code()
         return errors
+
+    def _flag(self, row: FieldRow, text: str, errors: dict[str, str]) -> None:
+        """Show ``text`` under ``row``, or keep it for Run while the row is an untouched empty box."""
+        if self._untouched_and_empty(row):
+            self._pending[row.label] = text  # shown at Run, or once the user edits it
+        else:
+            row.show_error(text)
+            errors[row.label] = text
 
     def _untouched_and_empty(self, row: FieldRow) -> bool:
         """An empty text field the user has not edited yet (and Run not pressed): not an error yet."""
@@ -306,13 +397,20 @@ class ReportForm(widgets.VBox):
         self._refresh()
 
     def _clear_result(self) -> None:
-        """Empty the result area: the table, progress bar or error of the last run, and its status line."""
+        """Empty the result area: the table, progress bar, notice or error of the last run, and the status line."""
         from IPython import get_ipython
 
         if getattr(get_ipython(), "kernel", None) is not None:
             self._output.clear_output()
         self._output.outputs = ()
+        self._output.layout.display = "none"
+        self._result_box.layout.display = "none"
+        self._export_box.layout.display = "none"
+        for w in (self._message, self._summary, self._preview, self._export_status):
+            w.value = ""
+        self._message.layout.display = "none"
         self._status.value = ""
+        self.summary = None
 
     def _refresh(self) -> None:
         """Re-derive menus and visibility from the current values, then validate."""
@@ -337,6 +435,11 @@ class ReportForm(widgets.VBox):
             )
             self._description.layout.display = None if rt is not None else "none"
             self._options_box.layout.display = None if self._option_rows else "none"
+            self._fill_analytics()
+            market = get_marketplace(c["Market Place"].value)
+            for label in DATE_BOXES:
+                row = self.fields[label]
+                row.show_echo(box_echo(label, row.control.value, market) if row.visible else "")
         finally:
             self._muted = muted
         self.validate()
@@ -471,62 +574,191 @@ class ReportForm(widgets.VBox):
         """The equivalent call as one line of Python, e.g. ``amzv.read_report(...)``.
 
         Executed (with ``import amzv_pandas as amzv`` and the same default client),
-        it returns the same frame as :meth:`run`.
+        it returns the same frame as :meth:`run`. :meth:`code` gives a whole cell.
         """
         call = self.value
         op = call.pop("operation")
         args = ", ".join(f"{k}={v!r}" for k, v in call.items())
         return f"{module}.{op}({args})"
 
-    def run(self) -> pd.DataFrame | None:
-        """Run the call (what the Run button does) and return the frame, or ``None`` on error.
+    def code(self) -> str:
+        """What Show code shows: a cell that runs on its own and returns the frame Run returns.
 
-        The progress bar, the table and any error message are shown in the form's
-        output; the frame is kept as :attr:`result`, an exception as :attr:`error`.
+        It starts with ``import amzv_pandas as amzv`` and the line giving the client (its
+        profile, the default client, or the notebook variable holding it; never a secret).
         """
-        from IPython.display import HTML
+        call = self.value
+        op = call.pop("operation")
+        return cell_code(op, call, self.client)
 
-        self._submitted = True  # from now on an empty required field is an error, not a pending one
-        if self.validate():
+    def _show_code(self) -> None:
+        on = bool(self._code_button.value)
+        self._code.layout.display = None if on else "none"
+        if not on:
+            return
+        text = self.code()
+        note = ("" if not (self.errors or self._pending) else
+                '<div class="amzv-error">The form has errors: Run sends nothing until they are fixed.</div>')
+        self._code.value = (f'{note}<pre class="amzv-code-text" style="user-select:text;margin:4px 0;padding:6px;'
+                            f'border:1px solid var(--jp-border-color2,#ddd);background:var(--jp-layout-color2,#f6f6f6);'
+                            f'color:var(--jp-content-font-color1,#111)">{html.escape(text, quote=False)}</pre>')
+
+    # ------------------------------------------------------------------ running
+
+    def run(self) -> pd.DataFrame | None:
+        """Run the call in this thread (what Run does, waiting for it) and return the frame, or ``None``.
+
+        The progress bar, the summary and preview, any warning and any error are shown in the
+        form; the frame is kept as :attr:`result`, an exception as :attr:`error`.
+        """
+        if not self._start_run():
             return None
-        kwargs = self._kwargs()
-        func = self._function()
+        self._execute(self._kwargs(), self._function())
+        return self.result if self.error is None and not self._cancelled else None
+
+    def run_async(self) -> RunThread | None:
+        """Start the call off the kernel's main thread (what the Run button does); the :class:`RunThread`.
+
+        The kernel stays usable meanwhile; :meth:`cancel` (the Cancel button) stops it.
+        """
+        if not self._start_run():
+            return None
+        kwargs, func = self._kwargs(), self._function()  # read now: the request shown is the one sent
+        self._run_thread = RunThread(lambda: self._execute(kwargs, func))
+        self._run_thread.start()
+        return self._run_thread
+
+    def cancel(self) -> bool:
+        """Stop a run started by Run: polling stops within a second; the report ids are kept.
+
+        The report keeps processing at Amazon and its id stays in the cache's in-flight record,
+        so a later Run of the same request resumes it instead of creating a new one.
+        Returns whether a run was stopped.
+        """
+        thread = self._run_thread
+        if thread is None or not thread.running:
+            return False
+        self._status.value = '<span class="amzv-muted">Cancelling...</span>'
+        return thread.cancel()
+
+    def _start_run(self) -> bool:
+        if self._busy:
+            return False
+        self._submitted = True  # from now on an empty required field is an error, not a pending one
+        for label, text in self._pending.items():
+            self.fields[label].show_error(text) if label in self.fields else None
+        if self.validate() or self._pending:
+            return False
+        self._busy = True
+        self._cancelled = False
         self._run_button.disabled = True
         self._run_button.description = "Running..."
+        self._cancel_button.layout.display = None
         self._status.value = ""
         self.error = None
-        self._output.clear_output()
+        self.warnings = []
+        self._clear_result()
+        self._output.layout.display = None
+        return True
+
+    def _execute(self, kwargs: dict[str, Any], func: Callable[..., pd.DataFrame]) -> None:
+        """The call, its outcome shown in the form (in whichever thread runs it)."""
+        from IPython import get_ipython
+
+        records: list[tuple[type[Warning], str]] = []
+        frame = None
+        op = self._op()
+        in_kernel = getattr(get_ipython(), "kernel", None) is not None
         try:
-            with self._output:
-                try:
-                    extra = {"progress_bar_type": self.progress_bar_type} if quiet_kwargs(func) else {}
+            with captured_warnings(records):
+                extra = {"progress_bar_type": self.progress_bar_type} if quiet_kwargs(func) else {}
+                if in_kernel:
+                    with self._output:  # the progress bar is displayed into the form
+                        frame = func(**kwargs, client=self.client, **extra)
+                else:
                     frame = func(**kwargs, client=self.client, **extra)
-                except Exception as exc:  # shown in the form, like interactive's showtraceback, but short
-                    self.error = exc
-                    text = f"{type(exc).__name__}: {exc}"
-                    self._show(HTML(f'<pre class="amzv-error" style="color:#b00020;white-space:pre-wrap">'
-                                    f"{html.escape(text, quote=False)}</pre>"))
-                    self._status.value = f'<span style="color:#b00020">{html.escape(type(exc).__name__)}</span>'
-                    return None
-                self.result = frame
-                self._show(frame)
-                self._status.value = f"{len(frame):,} rows × {frame.shape[1]} columns"
+        except KeyboardInterrupt as exc:  # Cancel (or Ctrl-C): the library stopped and named the ids
+            self._cancelled = True
+            self._show_message(_cancel_text(str(exc)), "warn")
+            self._status.value = '<span class="amzv-warn">Cancelled</span>'
+        except Exception as exc:  # shown in the form, short: the library's message in the form's words
+            self.error = exc
+            labels = field_labels(self._c, self.fields, self._option_rows)
+            self._show_message(f"{type(exc).__name__}: {in_form_words(str(exc), labels)}", "error")
+            self._status.value = message_html(type(exc).__name__)
+        else:
+            self.result = frame
+            self.summary = summarize(frame, op, kwargs)
+            self._summary.value = self.summary._repr_html_()
+            self._preview.value = preview_html(frame)
+            self._result_box.layout.display = None
+            self._export_box.layout.display = None
+            self._export_path.value = self._export_name()
+            self._export_status.value = ""
+            self._status.value = f'<span class="amzv-muted">{html.escape(str(self.summary).split(" · ")[0])}</span>'
         finally:
+            self.warnings = _tidy_warnings(records)
+            if self.warnings:
+                notice = "".join(f"<div>{html.escape(w, quote=False)}</div>" for w in self.warnings)
+                self._message.value = self._message.value + f'<div class="amzv-warn amzv-notice">{notice}</div>'
+                self._message.layout.display = None
+                self._result_box.layout.display = None
+            if not self._output.outputs:
+                self._output.layout.display = "none"
+            self._busy = False
+            self._cancel_button.layout.display = "none"
             self._run_button.description = "Run"
             self._run_button.disabled = bool(self.errors)
-        for callback in self._callbacks:
-            callback(self)
-        return frame
+        if frame is not None and self.error is None:
+            for callback in self._callbacks:
+                callback(self)
 
-    def _show(self, obj: Any) -> None:
-        """Show ``obj`` in the output: through the kernel when there is one, else into its state."""
-        from IPython import get_ipython
-        from IPython.display import display
+    def _show_message(self, text: str, kind: str) -> None:
+        self._message.value = message_html(text, kind)
+        self._message.layout.display = None
+        self._result_box.layout.display = None
 
-        if getattr(get_ipython(), "kernel", None) is not None:
-            display(obj)  # inside ``with self._output``: captured like the progress bar
-        else:
-            self._output.append_display_data(obj)
+    # ------------------------------------------------------------------ export
+
+    def _export_name(self) -> str:
+        s = self.summary
+        stem = "amzv-" + (s.report_type or s.operation if s is not None else self._op()).lower().replace("_", "-")
+        if s is not None and s.start and s.end:
+            stem += f"-{s.start}" + ("" if s.start == s.end else f"-{s.end}")
+        return f"{re.sub(r'[^A-Za-z0-9._-]+', '-', stem)}.{self._export_format.value}"
+
+    def _on_export_format(self, change: Mapping[str, Any]) -> None:
+        path = self._export_path.value
+        old = f".{change.get('old')}"
+        if path.endswith(old):
+            self._export_path.value = path[: -len(old)] + f".{change.get('new')}"
+
+    def export(self, path: str | None = None, format: str | None = None) -> Any:
+        """Save :attr:`result` as CSV or Parquet (what Export does); the absolute path written, or ``None``.
+
+        Parameters
+        ----------
+        path : str, optional
+            Default: the Export box's file name (relative to the kernel's working folder).
+        format : {"csv", "parquet"}, optional
+            Default: the Export menu's choice.
+        """
+        if self.result is None:
+            self._export_status.value = message_html("Run the request first: there is nothing to export yet.")
+            return None
+        fmt = format or self._export_format.value
+        try:
+            dest = export_frame(self.result, path if path is not None else self._export_path.value, fmt)
+        except (ConfigurationError, OSError, ImportError, ValueError) as exc:
+            text = in_form_words(str(exc), {"path": "the file name", "format": "the format"})
+            self._export_status.value = message_html(text)
+            return None
+        link = html.escape(dest.name, quote=True)
+        self._export_status.value = (
+            f'<span class="amzv-muted">Saved {len(self.result):,} rows to '
+            f'<code class="amzv-export-path">{html.escape(str(dest), quote=False)}</code> '
+            f'(<a href="{link}" download="{link}" target="_blank">download</a>)</span>')
+        return dest
 
     def register_callback(self, callback: Callable[["ReportForm"], None]) -> None:
         """Call ``callback(form)`` after every successful run."""
@@ -583,3 +815,23 @@ def _statuses(value: Any) -> tuple[str, ...]:
                f"allowed: {', '.join(PROCESSING_STATUSES)}")
         raise ConfigurationError(msg, parameter="statuses", value=bad[0], allowed=list(PROCESSING_STATUSES))
     return tuple(names)
+
+
+def _cancel_text(message: str) -> str:
+    """The library's stop message as the form says it: cancelled, which ids keep processing, Run resumes."""
+    found = re.search(r"(report|query) id\(s\) (.*?) keep processing", message)
+    if found is None or "none created" in found.group(2):
+        return "Cancelled before anything was created at Amazon. Press Run to start again."
+    kind, ids = found.groups()
+    return (f"Cancelled: {kind} {ids} keeps processing at Amazon and stays recorded; press Run again with "
+            f"the same fields to resume polling it (no new {kind} is created).")
+
+
+def _tidy_warnings(records: list[tuple[type[Warning], str]]) -> list[str]:
+    """The run's warnings as short notices: message only, each once (no path, no source line)."""
+    seen: list[str] = []
+    for _category, message in records:
+        text = message.strip()
+        if text and text not in seen:
+            seen.append(text)
+    return seen
