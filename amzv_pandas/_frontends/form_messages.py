@@ -46,7 +46,8 @@ def in_form_words(message: str, labels: Mapping[str, str]) -> str:
             return f"{label} (empty)" if value in _EMPTY else f"{label} {value}"
 
         text = re.sub(rf"(?<![\w.]){re.escape(name)}=({_VALUE})", shown, text)
-        text = re.sub(rf"^{re.escape(name)}(?= )", label, text)  # "seller_id is required", "start is empty"
+        # "seller_id is required", "start is empty", "keywords: 30 words given"
+        text = re.sub(rf"^{re.escape(name)}(?=[ :])", label, text)
         if _is_identifier_like(name):
             text = re.sub(rf"(?<![\w.'\"]){re.escape(name)}(?![\w'\"=])", label, text)
     return text

@@ -27,7 +27,7 @@ import pandas as pd
 from .._util.files import atomic_write
 from ..exceptions import ConfigurationError
 
-__all__ = ["RunThread", "captured_warnings", "export_frame", "EXPORT_FORMATS"]
+__all__ = ["RunThread", "captured_warnings", "displays_into", "export_frame", "EXPORT_FORMATS"]
 
 EXPORT_FORMATS = ("csv", "parquet")
 
@@ -101,6 +101,41 @@ def captured_warnings(records: list[tuple[type[Warning], str]]) -> Iterator[None
     finally:
         if warnings.showwarning is show:
             warnings.showwarning = previous
+
+
+@contextlib.contextmanager
+def displays_into(output: Any) -> Iterator[None]:
+    """Send what this thread displays (the progress bar) into the ``output`` widget's outputs.
+
+    A thread started by a button click cannot use ``with output:``: the front end routes outputs
+    by the clicking message, whose handler is gone by then, and drops them. ipykernel's display
+    hooks are per thread, so this hook takes only this thread's displays and appends them to
+    the widget's ``outputs`` (synced to the front end like any trait), as ipywidgets advises for
+    threads.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    publisher = getattr(get_ipython(), "display_pub", None)
+    if publisher is None or not hasattr(publisher, "register_hook"):
+        yield
+        return
+
+    def hook(msg: dict[str, Any]) -> dict[str, Any] | None:
+        if msg.get("msg_type", msg.get("header", {}).get("msg_type")) != "display_data":
+            return msg
+        content = msg.get("content", {})
+        output.outputs = tuple(output.outputs) + ({"output_type": "display_data", "data": content.get("data", {}),
+                                                   "metadata": content.get("metadata", {})},)
+        return None  # handled: not sent to the clicking message's (gone) cell
+
+    publisher.register_hook(hook)
+    try:
+        yield
+    finally:
+        publisher.unregister_hook(hook)
 
 
 def export_frame(frame: pd.DataFrame, path: str | Path, fmt: str | None = None) -> Path:

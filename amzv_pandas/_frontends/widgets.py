@@ -25,6 +25,7 @@ a widget value, so nothing secret can reach saved widget state.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import re
@@ -77,7 +78,7 @@ from .form_fields import (
 )
 from .form_messages import in_form_words
 from .form_preview import ResultSummary, preview_html, summarize
-from .form_run import RunThread, captured_warnings, export_frame
+from .form_run import RunThread, captured_warnings, displays_into, export_frame
 
 __all__ = ["ReportForm", "OPERATIONS"]
 
@@ -398,10 +399,11 @@ class ReportForm(widgets.VBox):
 
     def _clear_result(self) -> None:
         """Empty the result area: the table, progress bar, notice or error of the last run, and the status line."""
-        from IPython import get_ipython
-
-        if getattr(get_ipython(), "kernel", None) is not None:
-            self._output.clear_output()
+        # Not Output.clear_output(): its clear message reaches the front end after a Run thread
+        # may have appended the new bar, and the front end syncs its (empty) outputs back over it.
+        # Two assignments so the empty list is sent even when the kernel's copy was empty already
+        # (outputs captured by ``with output:`` live in the front end).
+        self._output.outputs = ({"output_type": "stream", "name": "stdout", "text": ""},)
         self._output.outputs = ()
         self._output.layout.display = "none"
         self._result_box.layout.display = "none"
@@ -549,8 +551,11 @@ class ReportForm(widgets.VBox):
             if "on_invalid_sku" in call:
                 from .._catalog.arguments import ON_INVALID_SKU  # the catalog's own spellings
 
-                policy = str(call.pop("on_invalid_sku")).strip().lower()
-                c["Continue on Invalid SKU Error"].value = ON_INVALID_SKU[policy]
+                given = call.pop("on_invalid_sku")
+                policy = ON_INVALID_SKU.get(str(given).strip().lower(), given)
+                self._put("Continue on Invalid SKU Error", policy, "on_invalid_sku")
+            if op == ANALYTICS_OP:
+                self._fill_analytics_call(call)
             if call:
                 msg = f"the form has no field for: {', '.join(sorted(call))}"
                 raise ConfigurationError(msg, parameter=next(iter(call)), value=None)
@@ -558,13 +563,35 @@ class ReportForm(widgets.VBox):
             self._muted = False
         self._refresh()
 
+    def _fill_analytics_call(self, call: dict[str, Any]) -> None:
+        """View, Aggregate By, Metric Groups and Group By from ``read_vendor_analytics`` keywords."""
+        if "view" in call:
+            self._put("View", str(call.pop("view")).strip().lower(), "view")
+        if "aggregate_by" in call:
+            self._put("Aggregate By", str(call.pop("aggregate_by")).strip().upper(), "aggregate_by")
+        self._fill_analytics()
+        for key, label in (("metrics", "Metric Groups"), ("group_by", "Group By")):
+            if key not in call:
+                continue
+            given = call.pop(key)
+            names = () if given is None else (given,) if isinstance(given, str) else tuple(given)
+            paths = [n for n in names if "." in str(n)]
+            if paths:
+                msg = (f"metrics={paths[0]!r} is a metric path; the form's 'Metric Groups' field takes whole "
+                       f"groups (pass paths to amzv.read_vendor_analytics(metrics=...) in code)")
+                raise ConfigurationError(msg, parameter=key, value=paths[0])
+            self._put(label, tuple(str(n) for n in names), key)
+
     def _put(self, label: str, value: Any, parameter: str, row: FieldRow | None = None) -> None:
         """Set a field from a call: a value it cannot hold is a ConfigurationError naming the field."""
         row = row if row is not None else self.fields[label]
         try:
             row.control.value = value
         except TraitError:
-            choices = [v for _, v in getattr(row.control, "options", ())] or None
+            options = getattr(row.control, "options", ())
+            choices = [o[1] if isinstance(o, tuple) else o for o in options] or None
+            if isinstance(value, tuple) and choices:  # a multi-select: name the value it lacks
+                value = next((v for v in value if v not in choices), value)
             msg = f"{parameter}={value!r} is not a choice of the form's {row.label!r} field"
             if choices:
                 msg += f"; choose one of {', '.join(map(repr, choices))}"
@@ -669,14 +696,26 @@ class ReportForm(widgets.VBox):
         frame = None
         op = self._op()
         in_kernel = getattr(get_ipython(), "kernel", None) is not None
+        failure: BaseException | None = None
         try:
             with captured_warnings(records):
                 extra = {"progress_bar_type": self.progress_bar_type} if quiet_kwargs(func) else {}
-                if in_kernel:
-                    with self._output:  # the progress bar is displayed into the form
-                        frame = func(**kwargs, client=self.client, **extra)
+                # In the main thread (form.run() in a cell) ``with Output`` captures the bar; a Run
+                # thread appends its displays to the Output itself (see displays_into).
+                if not in_kernel:
+                    into: Any = contextlib.nullcontext()
+                elif threading.current_thread() is threading.main_thread():
+                    into = self._output
                 else:
-                    frame = func(**kwargs, client=self.client, **extra)
+                    into = displays_into(self._output)
+                # ``with Output`` shows and swallows an exception raised inside it: catch it in there
+                with into:
+                    try:
+                        frame = func(**kwargs, client=self.client, **extra)
+                    except (Exception, KeyboardInterrupt) as exc:
+                        failure = exc
+            if failure is not None:
+                raise failure
         except KeyboardInterrupt as exc:  # Cancel (or Ctrl-C): the library stopped and named the ids
             self._cancelled = True
             self._show_message(_cancel_text(str(exc)), "warn")
@@ -695,7 +734,7 @@ class ReportForm(widgets.VBox):
             self._export_box.layout.display = None
             self._export_path.value = self._export_name()
             self._export_status.value = ""
-            self._status.value = f'<span class="amzv-muted">{html.escape(str(self.summary).split(" · ")[0])}</span>'
+            self._status.value = ""  # the summary line under the buttons says it all
         finally:
             self.warnings = _tidy_warnings(records)
             if self.warnings:
@@ -703,7 +742,7 @@ class ReportForm(widgets.VBox):
                 self._message.value = self._message.value + f'<div class="amzv-warn amzv-notice">{notice}</div>'
                 self._message.layout.display = None
                 self._result_box.layout.display = None
-            if not self._output.outputs:
+            if not in_kernel and not self._output.outputs:  # in a kernel the front end holds the outputs
                 self._output.layout.display = "none"
             self._busy = False
             self._cancel_button.layout.display = "none"

@@ -424,7 +424,7 @@ def test_switching_operation_clears_the_result_area(monkeypatch: pytest.MonkeyPa
     form = ReportForm.from_call("search_catalog_items", keywords=["coffee"], marketplace="US")
     monkeypatch.setattr(form, "_function", lambda: lambda **kw: pd.DataFrame({"asin": ["B1"]}))
     form.run()
-    assert "B1" in form._preview.value and "row" in form._status.value
+    assert "B1" in form._preview.value and "1 row × 1 column" in str(form.summary)
     assert form._result_box.layout.display is None
     form.fields["Report"].control.value = "read_report"  # the user picks another operation
     assert form._preview.value == "" and form._status.value == "" and form.summary is None
