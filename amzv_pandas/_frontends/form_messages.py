@@ -24,9 +24,13 @@ _VALUE = r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\[[^\]]*\]|\([^)]*\)|[^\s,;:)\]
 _EMPTY = {"None", "[]", "()", "''", '""', "set()"}
 
 
+#: Parameter names that are not English words, though they look like one.
+_NOT_WORDS = frozenset({"skus", "asins"})
+
+
 def _is_identifier_like(name: str) -> bool:
-    """``seller_id``, ``reportPeriod``: names no English sentence uses (``start``/``end`` are words)."""
-    return "_" in name or bool(re.search(r"[a-z][A-Z]", name))
+    """``seller_id``, ``reportPeriod``, ``skus``: names no English sentence uses (``start``/``end`` are words)."""
+    return "_" in name or bool(re.search(r"[a-z][A-Z]", name)) or name in _NOT_WORDS
 
 
 def in_form_words(message: str, labels: Mapping[str, str]) -> str:

@@ -545,7 +545,8 @@ class ReportForm(widgets.VBox):
                 is_all = isinstance(skus, str) and skus.strip().lower() == "all"
                 c["SKU Selection Method"].value = "All" if is_all else "Advanced"
                 if not is_all:
-                    c["Enter Seller SKUs"].value = skus if isinstance(skus, str) else ", ".join(skus)
+                    # one per line: a SKU may hold commas (FILT,STD,00005)
+                    c["Enter Seller SKUs"].value = skus if isinstance(skus, str) else "\n".join(skus)
             if "seller_id" in call:
                 c["Seller ID"].value = str(call.pop("seller_id") or "")
             if "on_invalid_sku" in call:
