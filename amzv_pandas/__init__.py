@@ -29,6 +29,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Credentials": ("_transport.lwa", "Credentials"),
     "authorize": ("_transport.lwa", "authorize"),
     "sandbox": ("sandbox", None),
+    "profiles": ("_facade.accounts", "profiles"),
     # reports
     "read_report": ("_facade.api", "read_report"),
     "get_report": ("_facade.api", "get_report"),

@@ -29,13 +29,16 @@ Everything the library raises on purpose derives from :class:`AmzvError`, so
     ├── CacheIntegrityError(AmzvError)                cache entry failed verification (it is deleted)
     ├── ParseError(AmzvError, ValueError)             a document or answer is not what the model says
     │   └── DocumentTooLargeError                     a document expands beyond the size or ratio limit
-    └── SyncError(AmzvError)                          a sync run could not proceed (e.g. locked)
+    ├── SyncError(AmzvError)                          a sync run could not proceed (e.g. locked)
+    └── AccountError(AmzvError)                       one account of a many-account call failed (.account,
+                                                      .error, and the others' .results / .frames)
 
     AmzvWarning(UserWarning)
     ├── NoDataWarning        a report came back empty (CANCELLED), or a Data Kiosk query had no data
     ├── MissingItemsWarning  catalog items asked for but not returned
     ├── StaleCacheWarning    a cache entry was discarded and fetched again
-    └── ProgressBarWarning   the requested progress bar could not be shown
+    ├── ProgressBarWarning   the requested progress bar could not be shown
+    └── AccountErrorWarning  an account of a many-account call failed; the others' rows are returned
 
 Messages never contain secrets: tokens and client secrets are not part of any
 exception's text or attributes.
@@ -75,11 +78,13 @@ __all__ = [
     "ParseError",
     "DocumentTooLargeError",
     "SyncError",
+    "AccountError",
     "AmzvWarning",
     "NoDataWarning",
     "MissingItemsWarning",
     "StaleCacheWarning",
     "ProgressBarWarning",
+    "AccountErrorWarning",
     "error_for_status",
 ]
 
@@ -410,6 +415,44 @@ class SyncError(AmzvError):
     """A sync run could not proceed (another run holds the lock, bad state...)."""
 
 
+def _account_text(account: str, error: BaseException) -> str:
+    return f"account {account!r} failed: {type(error).__name__}: {error}"
+
+
+class AccountError(AmzvError):
+    """One account of a many-account call (``accounts=``) failed (``on_account_error="raise"``).
+
+    ``account`` names it and ``error`` is its exception (also the ``__cause__``); ``errors``
+    maps every failing account to its error; ``results`` maps each account that succeeded to
+    its result, and ``frames`` is the same for the DataFrame results (nothing is thrown away).
+    """
+
+    def __init__(self, message: str, *, account: str | None = None, error: BaseException | None = None,
+                 results: Mapping[str, Any] | None = None, errors: Mapping[str, BaseException] | None = None) -> None:
+        super().__init__(message)
+        self.account = account
+        self.error = error
+        self.results = dict(results or {})
+        self.errors = dict(errors or {})
+
+    @property
+    def frames(self) -> dict[str, Any]:
+        """The results that are DataFrames, by account name."""
+        return {k: v for k, v in self.results.items() if hasattr(v, "columns")}
+
+    @classmethod
+    def for_account(cls, account: str, error: BaseException, *, results: Mapping[str, Any] | None = None,
+                    errors: Mapping[str, BaseException] | None = None,
+                    also_failed: Sequence[str] = ()) -> "AccountError":
+        text = _account_text(account, error)
+        if also_failed:
+            text += f" (also failed: {', '.join(repr(a) for a in also_failed)})"
+        ok = list(results or {})
+        text += (f"; the results of {', '.join(repr(a) for a in ok)} are in .results/.frames" if ok
+                 else "; no account succeeded")
+        return cls(text, account=account, error=error, results=results, errors=errors)
+
+
 class AmzvWarning(UserWarning):
     """Root of the warnings amzv_pandas emits."""
 
@@ -428,6 +471,23 @@ class StaleCacheWarning(AmzvWarning):
 
 class ProgressBarWarning(AmzvWarning):
     """The requested progress bar could not be shown."""
+
+
+class AccountErrorWarning(AmzvWarning):
+    """An account of a many-account call failed (``on_account_error="warn"``); the others' rows are returned.
+
+    ``account`` names it and ``error`` is its exception.
+    """
+
+    def __init__(self, message: str, *, account: str | None = None, error: BaseException | None = None) -> None:
+        super().__init__(redact_secrets(message))
+        self.account = account
+        self.error = error
+
+    @classmethod
+    def for_account(cls, account: str, error: BaseException) -> "AccountErrorWarning":
+        return cls(_account_text(account, error) + "; its rows are left out, the other accounts' are returned",
+                   account=account, error=error)
 
 
 _STATUS_CLASSES: dict[int, type[SPAPIError]] = {

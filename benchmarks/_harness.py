@@ -194,6 +194,7 @@ class SandboxProcess:
         self.url: str = info["url"]
         self.token_url: str = info["token_url"]
         self.credentials: dict[str, str] = info["credentials"]
+        self.accounts: list[dict[str, str]] = info.get("accounts") or [self.credentials]
         self.pid = self.proc.pid
 
     def _ask(self, command: str) -> Any:
@@ -211,9 +212,13 @@ class SandboxProcess:
     def reset_stats(self) -> None:
         self._ask("reset")
 
-    def connection(self) -> dict[str, Any]:
-        """What a contender needs to reach this sandbox."""
-        return {"url": self.url, "token_url": self.token_url, "credentials": self.credentials}
+    def account_stats(self) -> list[dict[str, Any]]:
+        """Each account's SP-API calls and 429s per operation (``serve(accounts=N)``), account 1 first."""
+        return self._ask("account_stats")
+
+    def connection(self, account: int = 1) -> dict[str, Any]:
+        """What a contender needs to reach this sandbox (as account ``account``, 1-based)."""
+        return {"url": self.url, "token_url": self.token_url, "credentials": self.accounts[account - 1]}
 
     def close(self) -> None:
         if self.proc.poll() is None:

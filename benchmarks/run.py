@@ -31,6 +31,7 @@ SCENARIOS = {
     "flat_ingest": "scenario_flat_ingest",
     "vendor_json": "scenario_vendor_json",
     "year": "scenario_year",
+    "accounts": "scenario_accounts",
     "catalog": "scenario_catalog",
     "import": "scenario_import",
     "read_synced": "scenario_read_synced",

@@ -1,4 +1,4 @@
-"""The ``amzv`` command line: ``amzv sandbox``, ``amzv demo``, ``amzv authorize``, ``amzv sync``."""
+"""The ``amzv`` command line: ``amzv sandbox``, ``amzv demo``, ``amzv authorize``, ``amzv profiles``, ``amzv sync``."""
 
 from __future__ import annotations
 
@@ -212,6 +212,21 @@ def _authorize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _profiles(args: argparse.Namespace) -> int:
+    from .._facade.accounts import profiles
+    from .._transport.profiles import profiles_path
+
+    frame = profiles()
+    if frame.empty:
+        print(f"no profiles saved in {profiles_path()}; save one with `amzv authorize ... --profile NAME`")
+        return 0
+    if args.names:
+        print("\n".join(frame["name"]))
+        return 0
+    print(frame.fillna("").to_string(index=False))
+    return 0
+
+
 _PASS_THROUGH = {"sandbox": _sandbox, "sync": _sync}
 
 
@@ -266,6 +281,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--beta", action="store_true", help="the app is still in draft")
     p.add_argument("--open", action="store_true", help="open the consent page in a browser")
     p.set_defaults(func=_authorize)
+
+    p = sub.add_parser(
+        "profiles", help="list the saved accounts (name, marketplace, region, endpoint; never a secret)",
+        formatter_class=fmt,
+        description="List the profiles saved by `amzv authorize`: one account per line, without secrets.\n"
+                    "In Python: amzv.profiles(), e.g. amzv.read_report(..., accounts=amzv.profiles().name).",
+        epilog=_epilog("amzv profiles", "amzv profiles --names      # one name per line, for scripts"))
+    p.add_argument("--names", action="store_true", help="print only the names, one per line")
+    p.set_defaults(func=_profiles)
     return parser
 
 

@@ -37,6 +37,7 @@ from .answers import API, TERMINAL
 from .assemble import assemble
 from .cache_reads import cached_by_id, from_cache
 from .drive import drive
+from .per_marketplace import get_per_marketplace, read_per_marketplace
 from .listing import PROCESSING_STATUSES, list_report_schedules, list_reports
 from .plan import (Plan, Window, check_cache_mode, check_positive, check_quotechar, check_section, make_plan,
                    resolve_marketplaces, resolve_poll_interval)
@@ -104,8 +105,11 @@ def read_report(
         Not used by snapshot reports (listings, inventory, forecasts). For the coupon and
         promotion reports it fills the campaign/promotion start-date options.
     marketplace : str, Marketplace or list, optional
-        Country code(s) or marketplace id(s), at most 25; default: the client's. The vendor
-        analytics and forecast reports take exactly one (the vendor account's).
+        Country code(s) or marketplace id(s) of the client's region, at most 25; default: the
+        client's. Types Amazon allows one marketplace per report (the vendor analytics and
+        forecast reports: the registry's ``single_marketplace``) get one report per marketplace,
+        run concurrently within the account's quotas, joined with a ``marketplaceId`` column
+        (each row's marketplace id) first; other types keep one report for all of them.
     report_options : mapping, optional
         ``reportOptions``; values are checked against the registry and missing options with a
         default are filled (``reportPeriod="DAY"``...).
@@ -191,15 +195,29 @@ def read_report(
     q = check_quotechar(quotechar, rt)
     sec = check_section(section, rt)
     markets = resolve_marketplaces(client, marketplace)
+    if rt.single_marketplace and len(markets) > 1:
+        # One report per marketplace (Amazon takes one for these types), all planned (and so
+        # checked) before the first call, then run together within the account's quotas.
+        plans = [make_plan(client, rt, start, end, [m], report_options, sec, q, cache_mode) for m in markets]
+        check_writable_dir(client.cache_dir, "cache_dir")
+        runs = [Run(client, p, ReportCache.for_client(client), interval, refresh, on_cancelled) for p in plans]
+        return read_per_marketplace(runs, lambda run, bar: _read_run(run, cache_mode, refresh, timeout, bar),
+                                    progress_bar_type, backend)
     plan = make_plan(client, rt, start, end, markets, report_options, sec, q, cache_mode)
     # The cache directory also holds the in-flight index (written right after createReport, even
     # with cache=False): a path that cannot be written must fail now, not after the report exists.
     check_writable_dir(client.cache_dir, "cache_dir")
 
     run = Run(client, plan, ReportCache.for_client(client), interval, refresh, on_cancelled)
+    return convert_frame(_read_run(run, cache_mode, refresh, timeout, progress_bar_type), backend)
+
+
+def _read_run(run: Run, cache_mode: bool | str, refresh: bool, timeout: float | None,
+              progress_bar_type: Any) -> pd.DataFrame:
+    """A planned read: the windows the cache holds, then the others (driven), assembled."""
     frames: dict[int, pd.DataFrame] = {}
     todo: list[Window] = []
-    for w in plan.windows:
+    for w in run.plan.windows:
         frame = None
         if cache_mode is not False and not refresh and w.cacheable:
             frame = from_cache(run, w)
@@ -208,7 +226,7 @@ def read_report(
         else:
             frames[w.index] = frame
     frames.update(drive(run, todo, timeout, progress_bar_type))
-    return convert_frame(assemble(run, frames), backend)
+    return assemble(run, frames)
 
 
 def get_report(
@@ -235,8 +253,10 @@ def get_report(
     report_type : str, optional
         Instead of an id: the most recent DONE report of this type (and ``marketplace``),
         e.g. one Amazon made on a schedule. Must be in the registry unless ``allow_unknown``.
-    marketplace : str or Marketplace, optional
-        With ``report_type``: only reports covering this marketplace.
+    marketplace : str, Marketplace or list, optional
+        With ``report_type``: only reports covering this marketplace. A list (of one region)
+        fetches the newest DONE report of each marketplace, joined with a ``marketplaceId``
+        column (as :func:`read_report` does for one-marketplace types).
     section, quotechar : optional
         As in :func:`read_report`.
     cache : bool, default True
@@ -281,6 +301,21 @@ def get_report(
     # Without a type the section and quoting are matched to the report's once it is known: check their form now.
     check_section(section, wanted_rt or get_report_type("GET_UNKNOWN_TYPE"))
     check_quotechar(quotechar, wanted_rt or get_report_type("GET_UNKNOWN_TYPE"))
+    if marketplace is not None and not isinstance(marketplace, (str, Marketplace)):
+        if report_type is None:
+            msg = "marketplace= selects reports of report_type=; with report_id= the report names its own"
+            raise ConfigurationError(msg, parameter="marketplace", value=marketplace, allowed="report_type= with it")
+        markets = resolve_marketplaces(client, marketplace)
+        if len(markets) > 1:
+            if cache:
+                check_writable_dir(client.cache_dir, "cache_dir")
+            return get_per_marketplace(
+                [m.country_code for m in markets],
+                lambda code, bar: get_report(report_type=report_type, marketplace=code, section=section,
+                                             quotechar=quotechar, cache=cache, progress_bar_type=bar,
+                                             allow_unknown=allow_unknown, client=client),
+                progress_bar_type, report_type, backend)
+        marketplace = markets[0]
     market = client.resolve_marketplace(marketplace) if marketplace is not None else client.marketplace
     if cache:
         check_writable_dir(client.cache_dir, "cache_dir")

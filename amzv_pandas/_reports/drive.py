@@ -33,11 +33,14 @@ class Progress:
 
     def __init__(self, progress_bar_type: Any, rt_name: str, windows: list[Window]) -> None:
         self.windows = windows
-        self.single = len(windows) == 1
+        # A part of a call's shared bar counts windows, never one window's bytes.
+        self.single = len(windows) == 1 and not hasattr(progress_bar_type, "add_total")
         self.t0 = time.monotonic()
         self.rt_name = rt_name
         self.bar = get_progress_bar(progress_bar_type, desc=rt_name, total=None if self.single else len(windows),
                                     unit="it" if self.single else "window")
+        if self.bar is not None and hasattr(self.bar, "add_total"):  # a part of a call's shared bar
+            self.bar.add_total(len(windows))
         self.counted = sum(1 for w in windows if w.done)
         self.bytes_mode = False
         self.bytes_shown = 0

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from zoneinfo import ZoneInfo
 
 from .._cache.store import CacheKey
-from .._specs.marketplaces import Marketplace
+from .._specs.marketplaces import Marketplace, get_marketplace
 from .._specs.registry import ReportType
 from .._util.checks import check_choice, check_mapping_of_str, check_number
 from .._util.time import utc_now
@@ -25,7 +25,7 @@ from ..exceptions import ConfigurationError
 if TYPE_CHECKING:
     from .._transport.http import Transport
 
-__all__ = ["DEFAULT_POLL_INTERVAL", "MAX_MARKETPLACES", "MAX_LIST_FILTER", "Window", "Plan", "make_plan",
+__all__ = ["check_one_region", "DEFAULT_POLL_INTERVAL", "MAX_MARKETPLACES", "MAX_LIST_FILTER", "Window", "Plan", "make_plan",
            "check_positive", "resolve_poll_interval", "check_cache_mode", "check_quotechar", "check_section",
            "resolve_marketplaces"]
 
@@ -86,6 +86,22 @@ def check_section(section: Any, rt: ReportType) -> str | None:
     return section
 
 
+def check_one_region(markets: Any, *, parameter: str = "marketplace", account: str | None = None) -> str | None:
+    """The one region of ``markets``; several are refused, naming each marketplace's region
+    (an account lives in one region's endpoint)."""
+    regions = sorted({m.region for m in markets})
+    if len(regions) <= 1:
+        return regions[0] if regions else None
+    listed = ", ".join(f"{m.country_code} ({m.region})" for m in markets)
+    whose = f" for account {account!r}" if account else ""
+    msg = (f"{parameter}= mixes regions{whose}: {listed}; an account lives in one region's endpoint "
+           f"({', '.join(regions)} differ). Read each region with its own account, e.g. "
+           "accounts=[{'name': 'acme-na', 'profile': ..., 'marketplace': ['US', 'CA']}, "
+           "{'name': 'acme-eu', 'profile': ..., 'marketplace': ['DE', 'FR']}]")
+    raise ConfigurationError(msg, parameter=parameter, value=[m.country_code for m in markets],
+                             allowed=f"marketplaces of one region ({' or '.join(regions)})")
+
+
 def resolve_marketplaces(client: "Transport", marketplace: Any) -> list[Marketplace]:
     if marketplace is None or isinstance(marketplace, (str, Marketplace)):
         return [client.resolve_marketplace(marketplace)]
@@ -111,10 +127,11 @@ def resolve_marketplaces(client: "Transport", marketplace: Any) -> list[Marketpl
         if m is None:  # resolve_marketplace(None) would silently mean "the client's"
             msg = f"marketplace={given!r:.80} holds None; list country codes or marketplace ids (e.g. ['US'])"
             raise ConfigurationError(msg, parameter="marketplace", value=marketplace, allowed="1 to 25 marketplaces")
-        found = client.resolve_marketplace(m)
+        found = get_marketplace(m)
         if found not in out:
             out.append(found)
-    return out
+    check_one_region(out)
+    return [client.resolve_marketplace(m) for m in out]
 
 
 # --------------------------------------------------------------------------------------------

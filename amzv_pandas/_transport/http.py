@@ -78,6 +78,9 @@ class Transport(Sender):
         profile named by ``AMZV_PROFILE`` (or ``"default"``) in the profiles file.
     profile : str, optional
         A profile saved by :func:`amzv.authorize` (e.g. ``"italy"``).
+    name : str, optional
+        The account's name in many-account results (the ``account`` column) and in messages;
+        default the profile name, else the secret-free :attr:`account_key`.
     marketplace : str, optional
         Default marketplace, a country code or marketplace id. Falls back to
         ``AMZV_MARKETPLACE``, then the profile's.
@@ -130,6 +133,7 @@ class Transport(Sender):
         *,
         credentials: Credentials | Mapping[str, str] | None = None,
         profile: str | None = None,
+        name: str | None = None,
         marketplace: str | Marketplace | None = None,
         region: str | None = None,
         endpoint: str | None = None,
@@ -153,7 +157,7 @@ class Transport(Sender):
         # The keywords the settings are resolved from (argument -> environment -> profile).
         where: dict[str, Any] = dict(credentials=credentials, profile=profile, marketplace=marketplace,
                                      region=region, endpoint=endpoint, token_url=token_url, sandbox=sandbox)
-        check_keywords(**where, cache_dir=cache_dir, session=session, user_agent=user_agent)
+        check_keywords(**where, name=name, cache_dir=cache_dir, session=session, user_agent=user_agent)
         self.max_retries = check_int(max_retries, "max_retries", min=0)
         self.timeout = self._check_timeout(timeout)
         backoff_factor = check_number(backoff_factor, "backoff_factor", min=0)
@@ -173,6 +177,7 @@ class Transport(Sender):
         self.endpoint = settings.endpoint
         self.token_url = settings.token_url
         self._cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else None
+        self.name: str = name if name is not None else (self.profile or self.account_key)
 
         install_log_redaction()
         super().__init__(session=session, user_agent=user_agent or default_user_agent(),
@@ -187,8 +192,8 @@ class Transport(Sender):
 
     def __repr__(self) -> str:
         market = self.marketplace.country_code if self.marketplace else None
-        return (f"<amzv.Client region={self.region} marketplace={market} endpoint={self.endpoint} "
-                f"account={self.account_key}>")
+        return (f"<amzv.Client name={self.name!r} region={self.region} marketplace={market} "
+                f"endpoint={self.endpoint} account={self.account_key}>")
 
     def __enter__(self) -> "Transport":
         return self

@@ -32,7 +32,7 @@ class _Secrets(Protocol):
     client_secret: str
     refresh_token: str
 
-__all__ = ["config_dir", "profiles_path", "load_profile", "save_profile", "list_profiles"]
+__all__ = ["config_dir", "profiles_path", "load_profile", "save_profile", "list_profiles", "profile_summaries"]
 
 _FIELDS = ("client_id", "client_secret", "refresh_token", "marketplace", "region", "endpoint",
            "token_url", "selling_partner_id")
@@ -79,6 +79,17 @@ def _check_name(name: object) -> None:
 def list_profiles() -> list[str]:
     """Names of the saved profiles."""
     return _read().sections()
+
+
+#: The fields of a profile that are no secret (what :func:`profile_summaries` shows).
+PUBLIC_FIELDS = ("marketplace", "region", "endpoint", "token_url", "selling_partner_id")
+
+
+def profile_summaries() -> list[dict[str, str]]:
+    """One dict per saved profile: ``name`` and its non-secret fields (never a secret or token)."""
+    parser = _read()
+    return [{"name": name, **{k: v for k, v in parser.items(name) if k in PUBLIC_FIELDS and v}}
+            for name in parser.sections()]
 
 
 def load_profile(name: str, *, required: bool = True) -> dict[str, str] | None:

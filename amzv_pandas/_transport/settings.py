@@ -103,6 +103,7 @@ def check_keywords(**values: Any) -> None:
         "credentials": ((Credentials, Mapping), "a Credentials or a mapping of client_id, client_secret, "
                                                 "refresh_token"),
         "profile": ((str,), "a profile name (str)"),
+        "name": ((str,), "an account name (str)"),
         "marketplace": ((str, Marketplace), "a country code or marketplace id (str)"),
         "region": ((str,), "'NA', 'EU' or 'FE'"),
         "endpoint": ((str,), "an https:// URL (str)"),
@@ -124,8 +125,13 @@ def check_keywords(**values: Any) -> None:
             shown = "a mapping" if isinstance(value, Mapping) else type(value).__name__
             raise ConfigurationError(f"{name} must be {text}, got {shown}", parameter=name,
                                      value=None if name == "credentials" else value, allowed=text)
-        if name == "profile" and not value.strip():
-            raise ConfigurationError("profile='' must name a profile", parameter=name, value=value, allowed=text)
+        if name in ("profile", "name") and not value.strip():
+            raise ConfigurationError(f"{name}='' must name a {'profile' if name == 'profile' else 'account'}",
+                                     parameter=name, value=value, allowed=text)
+        if name == "name" and (value != value.strip() or any(c in value for c in "/\\\r\n\0=")):
+            raise ConfigurationError(f"name={value!r} must be one line without surrounding spaces, '/', '\\' "
+                                     "or '=' (it names a partition of synced datasets)", parameter=name,
+                                     value=value, allowed="a name such as 'acme-de'")
         if name == "user_agent" and any(c in value for c in "\r\n\0"):
             raise ConfigurationError("user_agent must be one line without control characters",
                                      parameter=name, value=value, allowed=text)

@@ -7,12 +7,14 @@ text elsewhere), ``"tqdm"`` (text), ``"tqdm_notebook"`` (widget), ``None``
 
 from __future__ import annotations
 
+import threading
 import warnings
 from typing import Any, Literal, Protocol, Union, runtime_checkable
 
 from ..exceptions import ConfigurationError, ProgressBarWarning
 
-__all__ = ["ProgressBar", "ProgressBarType", "get_progress_bar", "validate_progress_bar_type"]
+__all__ = ["ProgressBar", "ProgressBarType", "get_progress_bar", "validate_progress_bar_type", "SharedProgress",
+           "ProgressPart"]
 
 
 @runtime_checkable
@@ -69,3 +71,107 @@ def get_progress_bar(
     except Exception as exc:  # e.g. tqdm_notebook without ipywidgets
         warnings.warn(f"could not show a {progress_bar_type!r} progress bar: {exc}", ProgressBarWarning, stacklevel=3)
         return None
+
+
+class SharedProgress:
+    """One bar shared by the parts of a call (accounts × marketplaces), counting their windows.
+
+    Each part (:meth:`part`) is itself a bar object a read can be given as ``progress_bar_type``:
+    it adds its windows to the total (``add_total``), counts the finished ones (``update``) and
+    shows its label with the active window's status in the description. Thread-safe: parts run
+    in worker threads.
+    """
+
+    def __init__(self, progress_bar_type: ProgressBarType, desc: str = "", unit: str = "window") -> None:
+        self.bar = get_progress_bar(progress_bar_type, desc=desc, total=0, unit=unit)
+        self.desc = desc
+        self.lock = threading.Lock()
+        self.total = 0
+        self.count = 0
+        self.parts: list[ProgressPart] = []
+
+    def part(self, label: str) -> "ProgressPart":
+        """A bar object for one account or marketplace (nested labels: ``"acme/US"``)."""
+        new = ProgressPart(self, label)
+        with self.lock:
+            self.parts.append(new)
+        return new
+
+    def _grow(self, n: int) -> None:
+        with self.lock:
+            self.total += n
+            if self.bar is not None and hasattr(self.bar, "total"):
+                self.bar.total = self.total
+                if hasattr(self.bar, "refresh"):
+                    self.bar.refresh()
+
+    def _advance(self, n: int) -> None:
+        with self.lock:
+            self.count += n
+            if self.bar is not None and n:
+                self.bar.update(n)
+
+    def _describe(self, text: str) -> None:
+        with self.lock:
+            if self.bar is not None and hasattr(self.bar, "set_description_str"):
+                self.bar.set_description_str(f"{self.desc} {text}".strip(), refresh=False)
+
+    def account_done(self, label: str, windows: int | None = None) -> None:
+        """Count everything of ``label``'s parts as finished (a cache hit reports no windows):
+        ``windows`` is how many it had, when known."""
+        with self.lock:
+            mine = [p for p in self.parts if p.label == label or p.label.startswith(label + "/")]
+        shown = sum(p.total for p in mine)
+        if windows is not None and windows > shown:
+            self._grow(windows - shown)
+            shown = windows
+        elif shown == 0:  # nothing counted its work: the account is one step
+            self._grow(1)
+            shown = 1
+        done = sum(p.counted for p in mine)
+        for p in mine:
+            p.counted = p.total
+        self._advance(max(0, shown - done))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class ProgressPart:
+    """One part of a :class:`SharedProgress`, duck-typed as a progress bar (``update``/``close``)."""
+
+    def __init__(self, shared: SharedProgress, label: str) -> None:
+        self.shared = shared
+        self.label = label
+        self.total = 0
+        self.counted = 0
+
+    def part(self, label: str) -> "ProgressPart":
+        return self.shared.part(f"{self.label}/{label}")
+
+    def add_total(self, n: int) -> None:
+        self.total += n
+        self.shared._grow(n)
+
+    def update(self, n: float = 1) -> None:
+        n = int(n)
+        self.counted += n
+        self.shared._advance(n)
+
+    def set_description_str(self, text: str, refresh: bool = False) -> None:
+        desc = self.shared.desc
+        if desc and text.startswith(desc + " "):  # the bar already names it (the report type)
+            text = text[len(desc) + 1:]
+        self.shared._describe(f"{self.label}: {text}")
+
+    def refresh(self) -> None:
+        if self.shared.bar is not None and hasattr(self.shared.bar, "refresh"):
+            with self.shared.lock:
+                self.shared.bar.refresh()
+
+    def close(self) -> None:
+        """A read ends: its windows count as finished."""
+        if self.counted < self.total:
+            self.shared._advance(self.total - self.counted)
+            self.counted = self.total

@@ -16,6 +16,10 @@ against the Vendor Analytics SDL and executed with graphql-core (see
 rely on, e.g. the concurrent-query limit's 429 ``QuotaExceeded``). With ``static=True`` it answers only the models'
 static examples, like Amazon's own sandbox hosts.
 
+``serve(accounts=N)`` acts as N accounts of one app: N refresh tokens, each account with its
+own quotas (rate-limit buckets) and its own data (seeded with ``seed + k`` for account
+``k + 1``); ``sb.clients()`` gives one Client per account (``"sandbox-1"``...).
+
 ``import amzv_pandas`` never imports this package.
 """
 
@@ -47,7 +51,9 @@ class Sandbox:
     def __repr__(self) -> str:
         mode = "static" if self._server.static else "dynamic"
         state = "closed" if self._server._closed else "running"
-        return f"<Sandbox {self.url} {mode} {self._server.account_type} speed={self._server.speed:g} {state}>"
+        many = f" accounts={len(self._server.accounts)}" if len(self._server.accounts) > 1 else ""
+        return (f"<Sandbox {self.url} {mode} {self._server.account_type}{many} speed={self._server.speed:g} "
+                f"{state}>")
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -90,17 +96,70 @@ class Sandbox:
 
     @property
     def data(self) -> Any:
-        """The :class:`~amzv_pandas.sandbox.data.SandboxData` behind the server."""
+        """The :class:`~amzv_pandas.sandbox.data.SandboxData` behind the server (account 1's)."""
         return self._server.data
 
+    @property
+    def accounts(self) -> int:
+        """How many accounts the server acts as (``serve(accounts=)``)."""
+        return len(self._server.accounts)
+
+    def account_name(self, account: int = 1) -> str:
+        """The name :meth:`clients` gives account ``account`` (1-based): ``"sandbox-1"``..."""
+        return f"sandbox-{self._check_account(account)}"
+
+    def _check_account(self, account: Any) -> int:
+        if isinstance(account, bool) or not isinstance(account, int) or not 1 <= account <= self.accounts:
+            raise ValueError(f"account must be 1 to {self.accounts}, got {account!r}")
+        return account
+
+    def account_credentials(self, account: int = 1) -> Any:
+        """Account ``account``'s (1-based) :class:`~amzv_pandas._transport.lwa.Credentials`."""
+        from .._transport.lwa import Credentials
+
+        lwa = self._server.lwa
+        return Credentials(client_id=lwa.client_id, client_secret=lwa.client_secret,
+                           refresh_token=lwa.refresh_tokens[self._check_account(account) - 1])
+
+    def account_data(self, account: int = 1) -> Any:
+        """The :class:`~amzv_pandas.sandbox.data.SandboxData` of account ``account`` (1-based)."""
+        return self._server.accounts[self._check_account(account) - 1].data
+
+    def account_options(self, account: int = 1, **kwargs: Any) -> dict[str, Any]:
+        """The ``Client`` keyword arguments of account ``account`` (1-based): a mapping item of
+        ``accounts=`` that pickles (for a process or Dask executor). ``kwargs`` override them."""
+        options: dict[str, Any] = {"credentials": self.account_credentials(account), "endpoint": self.url,
+                                   "token_url": self.token_url, "marketplace": "US"}
+        if self.accounts > 1:
+            options["name"] = self.account_name(account)
+        options.update(kwargs)
+        return options
+
     def client(self, **kwargs: Any) -> Any:
-        """An :class:`amzv_pandas.Client` pointed at this sandbox (marketplace US unless given)."""
+        """An :class:`amzv_pandas.Client` pointed at this sandbox (marketplace US unless given).
+
+        With several accounts it is account 1's (named ``"sandbox-1"``); pass ``account=k``
+        for another.
+        """
         from .._facade.client import Client
 
-        options: dict[str, Any] = {"credentials": self.credentials, "endpoint": self.url,
-                                   "token_url": self.token_url, "marketplace": "US"}
-        options.update(kwargs)
-        return Client(**options)
+        account = kwargs.pop("account", 1)
+        return Client(**self.account_options(account, **kwargs))
+
+    def clients(self, **kwargs: Any) -> list[Any]:
+        """One :class:`amzv_pandas.Client` per account, named ``"sandbox-1"``, ``"sandbox-2"``...
+
+        ``kwargs`` go to every client (``marketplace=``, ``cache_dir=``...); ready for
+        ``amzv.read_report(..., accounts=sb.clients())``.
+        """
+        from .._facade.client import Client
+
+        return [Client(**self.account_options(k, **{"name": self.account_name(k), **kwargs}))
+                for k in range(1, self.accounts + 1)]
+
+    def stats_by_account(self) -> dict[str, dict[str, Any]]:
+        """Each account's SP-API ``calls`` and ``throttled`` (429s) per operationId, by account name."""
+        return {self.account_name(k + 1): s for k, s in enumerate(self._server.account_stats())}
 
     # -- observation and control ----------------------------------------------------------------
 
@@ -230,6 +289,7 @@ def serve(
     datakiosk_max_queries: int = 5,
     datakiosk_gzip: bool = True,
     datakiosk_marketplaces: Sequence[str] = ("ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"),
+    accounts: int = 1,
     **data_options: Any,
 ) -> Sandbox:
     """Start a sandbox server in a background thread.
@@ -276,6 +336,11 @@ def serve(
         Serve Data Kiosk documents with ``Content-Encoding: gzip`` (False: plain).
     datakiosk_marketplaces : sequence of str
         The vendor account's marketplaces: each period has one line per marketplace.
+    accounts : int, default 1
+        How many selling-partner accounts the server acts as: one refresh token each (one
+        app), each account with its own rate-limit buckets, report/query state and data
+        (account ``k`` seeded with ``seed + k - 1``). :meth:`Sandbox.clients` gives their clients;
+        :meth:`Sandbox.client` stays account 1's.
     **data_options
         Passed to :class:`~amzv_pandas.sandbox.data.SandboxData`.
 
@@ -287,13 +352,20 @@ def serve(
     from ._data.sandbox_data import SandboxData
     from ._http.server import SandboxServer
 
+    if isinstance(accounts, bool) or not isinstance(accounts, int) or accounts < 1:
+        raise ValueError(f"accounts must be an int >= 1, got {accounts!r}")
     data = SandboxData(seed, flat_rows=flat_rows, vendor_asins=vendor_asins, **data_options)
+
+    def account_data(k: int) -> SandboxData:  # account k (0-based) has data of its own seed
+        return SandboxData(seed + k, flat_rows=flat_rows, vendor_asins=vendor_asins, **data_options)
+
     server = SandboxServer(data, port=port, speed=speed, static=static, token_lifetime=token_lifetime,
                            processing_seconds=processing_seconds, document_ttl=document_ttl,
                            rate_limits=rate_limits, account_type=account_type, seed=seed,
                            fault_rates=fault_rates, fault_seed=fault_seed,
                            datakiosk={"page_size": datakiosk_page_size, "max_queries": datakiosk_max_queries,
-                                      "gzip": datakiosk_gzip, "marketplaces": tuple(datakiosk_marketplaces)})
+                                      "gzip": datakiosk_gzip, "marketplaces": tuple(datakiosk_marketplaces)},
+                           account_data=account_data, accounts=accounts)
     return Sandbox(server.start())
 
 
@@ -322,10 +394,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--static", action="store_true", help="answer only the models' static examples")
     parser.add_argument("--flat-rows", type=int, default=500, help="rows of flat-file report documents")
     parser.add_argument("--account-type", choices=("vendor", "seller"), default="vendor")
+    parser.add_argument("--accounts", type=int, default=1,
+                        help="how many accounts to act as (own refresh token, quotas and data each; default 1)")
     args = parser.parse_args(argv)
+    if args.accounts < 1:
+        parser.error(f"--accounts must be 1 or more, got {args.accounts}")
 
     sb = serve(port=args.port, speed=args.speed, seed=args.seed, static=args.static,
-               flat_rows=args.flat_rows, account_type=args.account_type)
+               flat_rows=args.flat_rows, account_type=args.account_type, accounts=args.accounts)
     try:
         mode = "static" if args.static else "dynamic"
         lines = [
@@ -335,6 +411,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "",
             "Point a client at it (these credentials are throwaway, valid for this server only):",
             *(f"  {line}" for line in _env_lines(sb)),
+            *([""] + [f"Account {k}: the same, with SP_API_REFRESH_TOKEN="
+                      f"{shlex.quote(sb.account_credentials(k).refresh_token)}" for k in range(2, sb.accounts + 1)]
+              if sb.accounts > 1 else []),
             "",
             "Press Ctrl-C to stop.",
         ]

@@ -14,6 +14,7 @@ EXPECTED = {
     "read_report", "get_report", "list_reports", "list_report_schedules", "report_types", "get_report_type",
     "cache_info", "clear_cache", "ReportForm",
     "read_vendor_analytics", "query_data_kiosk", "vendor_analytics_metrics",
+    "profiles",
 }
 
 
@@ -100,17 +101,53 @@ def test_module_functions_wrap_the_domain_functions_once():
 
     from amzv_pandas._reports import api as reports_api
 
-    assert amzv.read_report.__doc__ == reports_api.read_report.__doc__
+    from amzv_pandas._facade.api import ACCOUNT_FUNCTIONS, ACCOUNTS_DOC
+
+    assert reports_api.read_report.__doc__ in amzv.read_report.__doc__.replace(ACCOUNTS_DOC, "")
     assert inspect.signature(amzv.read_report).parameters["client"].default is None
-    for name, module in CLIENT_FUNCTIONS.items():
+    for name, module in {**CLIENT_FUNCTIONS, **ACCOUNT_MODULES}.items():
         public = getattr(amzv, name)
         domain = getattr(__import__(module, fromlist=[name]), name)
         assert public.__wrapped__ is domain, name
-        assert public.__doc__ == domain.__doc__ and public.__name__ == name, name
+        added = name in ACCOUNT_FUNCTIONS and "accounts" not in inspect.signature(domain).parameters
+        doc = public.__doc__
+        if added:  # the account keywords, documented once, inserted right before client
+            assert doc.count(ACCOUNTS_DOC) == 1 and ACCOUNTS_DOC + "    client : " in doc, name
+            doc = doc.replace(ACCOUNTS_DOC, "")
+        assert doc == domain.__doc__ and public.__name__ == name, name
         client = inspect.signature(public).parameters["client"]
         assert client.kind is client.KEYWORD_ONLY and client.default is None, name
         others = [p for p in inspect.signature(domain).parameters if p != "client"]
+        if added:
+            others += ["accounts", "on_account_error", "executor"]
+            for extra in ("accounts", "on_account_error", "executor"):
+                assert inspect.signature(public).parameters[extra].kind is inspect.Parameter.KEYWORD_ONLY
         assert [p for p in inspect.signature(public).parameters if p != "client"] == others, name
+
+
+#: The other functions that take accounts= (beyond CLIENT_FUNCTIONS).
+ACCOUNT_MODULES = {"read_vendor_analytics": "amzv_pandas._datakiosk.api"}
+
+
+def test_account_functions_take_accounts_and_refuse_it_with_client():
+    import pytest
+
+    from amzv_pandas._facade.api import ACCOUNT_FUNCTIONS
+    from amzv_pandas.exceptions import ConfigurationError
+
+    assert ACCOUNT_FUNCTIONS >= {"read_report", "get_report", "list_reports", "get_catalog_items",
+                                 "search_catalog_items", "read_vendor_analytics"}
+    client = amzv.Client(credentials={"client_id": "i", "client_secret": "s", "refresh_token": "r"},
+                         endpoint="http://127.0.0.1:9", marketplace="US")
+    with pytest.raises(ConfigurationError, match="accounts= or client=") as info:
+        amzv.list_reports(accounts=[client], client=client)
+    assert info.value.parameter == "accounts"
+    with pytest.raises(ConfigurationError, match="executor") as info:
+        amzv.list_reports(client=client, executor=object())
+    assert info.value.parameter == "executor"
+    with pytest.raises(ConfigurationError) as info:
+        amzv.list_reports(accounts=[client], executor="dask")
+    assert info.value.parameter == "executor"
 
 
 def test_client_is_the_transport_with_the_verbs():

@@ -41,7 +41,11 @@ def lwa_error(status: int, error: str, description: str) -> Response:
 
 
 class LWA:
-    """Issues and checks tokens for the sandbox's single built-in account.
+    """Issues and checks tokens for the sandbox's built-in accounts (one app, ``accounts`` grantors).
+
+    Each account has its own refresh token; an access token belongs to the account whose
+    refresh token minted it (:meth:`account_of`), so the server can keep each account's
+    data and quotas apart.
 
     Parameters
     ----------
@@ -50,23 +54,34 @@ class LWA:
     token_lifetime : float
         Seconds an access token lives (``expires_in``).
     selling_partner_id : str
-        What the consent redirect reports as the grantor.
+        What the consent redirect reports as the grantor (account 0's).
+    accounts : int, default 1
+        How many accounts (refresh tokens) to issue.
     """
 
-    def __init__(self, clock: Clock, *, token_lifetime: float, selling_partner_id: str) -> None:
+    def __init__(self, clock: Clock, *, token_lifetime: float, selling_partner_id: str, accounts: int = 1) -> None:
         self.clock = clock
         self.token_lifetime = float(token_lifetime)
         self.selling_partner_id = selling_partner_id
         self.client_id = CLIENT_ID
         self.client_secret = "amzn1.oa2-cs.v1." + secrets.token_hex(32)
-        self.refresh_token = "Atzr|" + secrets.token_urlsafe(96)
-        self._refresh_tokens = {self.refresh_token}
+        self.refresh_tokens = ["Atzr|" + secrets.token_urlsafe(96) for _ in range(max(1, int(accounts)))]
+        self.refresh_token = self.refresh_tokens[0]
+        self._refresh_tokens = {token: i for i, token in enumerate(self.refresh_tokens)}
         self._access: dict[str, float] = {}
+        self._access_account: dict[str, int] = {}
         self._codes: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"<LWA client_id={self.client_id!r} tokens={len(self._access)}>"
+        return f"<LWA client_id={self.client_id!r} accounts={len(self.refresh_tokens)} tokens={len(self._access)}>"
+
+    def account_of(self, access_token: str | None) -> int | None:
+        """The account (0-based) an access token was issued to, or None for an unknown token."""
+        if not access_token:
+            return None
+        with self._lock:
+            return self._access_account.get(access_token)
 
     # -- token endpoint ---------------------------------------------------------------------
 
@@ -90,10 +105,10 @@ class LWA:
             if not token:
                 return lwa_error(400, "invalid_request", "The request is missing a required parameter : refresh_token")
             with self._lock:
-                known = token in self._refresh_tokens
-            if not known:
+                account = self._refresh_tokens.get(token)
+            if account is None:
                 return lwa_error(400, "invalid_grant", "The request has an invalid grant parameter : refresh_token")
-            return self._token_response(token)
+            return self._token_response(token, account)
         if grant_type == "authorization_code":
             code = form.get("code")
             if not code:
@@ -107,19 +122,21 @@ class LWA:
                 return lwa_error(400, "invalid_grant", "The request has an invalid grant parameter : redirect_uri")
             new_refresh = "Atzr|" + secrets.token_urlsafe(96)
             with self._lock:
-                self._refresh_tokens.add(new_refresh)
-            return self._token_response(new_refresh)
+                self._refresh_tokens[new_refresh] = 0  # the consent flow authorizes account 0
+            return self._token_response(new_refresh, 0)
         return lwa_error(400, "unsupported_grant_type",
                           "The authorization grant type is not supported by the authorization server")
 
-    def _token_response(self, refresh_token: str) -> Response:
+    def _token_response(self, refresh_token: str, account: int) -> Response:
         access = "Atza|" + secrets.token_urlsafe(180)
         now = self.clock.time()
         with self._lock:
             # Drop long-expired tokens so a long-running sandbox does not grow without bound.
             if len(self._access) > 1000:
                 self._access = {t: exp for t, exp in self._access.items() if exp > now - 3600}
+                self._access_account = {t: a for t, a in self._access_account.items() if t in self._access}
             self._access[access] = now + self.token_lifetime
+            self._access_account[access] = account
         lifetime = self.token_lifetime
         expires_in: float | int = int(lifetime) if lifetime == int(lifetime) else lifetime
         body = {"access_token": access, "refresh_token": refresh_token,

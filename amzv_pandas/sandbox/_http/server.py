@@ -33,6 +33,7 @@ from .._services.datakiosk import DataKioskService
 from .._services.reports import ReportsService
 from .._services.schedules import SchedulesService
 from .._services.request import ApiError, QueryArgs, Request, Response
+from .accounts import SandboxAccount
 from .documents import DocumentStore, s3_request_id
 from .fault_answers import DROP, SP_API_ERRORS, fault_answer
 from .fault_bodies import FaultBody
@@ -52,6 +53,7 @@ _DYNAMIC_MODELS = ("reports_2021-06-30", "catalogItems_2022-04-01", "sellers", "
 _MAX_BODY = 10 << 20
 #: How long close() waits for request threads (a drip or a bomb notices within a tick).
 _CLOSE_JOIN_SECONDS = 3.0
+_INVALID_TOKEN = "The access token you provided is revoked, malformed or invalid."
 
 class SandboxServer(Sending):
     """A running (after :meth:`start`) local SP-API stand-in.
@@ -59,18 +61,25 @@ class SandboxServer(Sending):
     ``data`` is the :class:`~amzv_pandas.sandbox.data.SandboxData` behind it; every
     other parameter is the one of :func:`amzv_pandas.sandbox.serve` of the same name
     (documented there, once), ``seed`` making report and schedule ids reproducible;
-    ``datakiosk`` holds serve's ``datakiosk_*`` options without the prefix.
+    ``datakiosk`` holds serve's ``datakiosk_*`` options without the prefix. With ``accounts``
+    > 1, ``account_data(k)`` gives account ``k``'s data (``data`` is account 0's); see
+    :mod:`~amzv_pandas.sandbox._http.accounts`.
     """
 
     def __init__(self, data: Any, *, port: int = 0, speed: float = 1.0, static: bool = False,
                  token_lifetime: float = 3600, processing_seconds: float = 6.0, document_ttl: float = 300.0,
                  rate_limits: Mapping[str, tuple[float, int]] | None = None, account_type: str = "vendor",
                  seed: int = 0, fault_rates: Mapping[str, Any] | None = None, fault_seed: int = 0,
-                 datakiosk: Mapping[str, Any] | None = None) -> None:
+                 datakiosk: Mapping[str, Any] | None = None,
+                 account_data: Callable[[int], Any] | None = None, accounts: int = 1) -> None:
         if speed <= 0:
             raise ValueError(f"speed must be > 0, got {speed!r}")
         if account_type not in ("vendor", "seller"):
             raise ValueError(f"account_type must be 'vendor' or 'seller', got {account_type!r}")
+        if isinstance(accounts, bool) or not isinstance(accounts, int) or accounts < 1:
+            raise ValueError(f"accounts must be an int >= 1, got {accounts!r}")
+        if accounts > 1 and account_data is None:
+            raise ValueError("accounts > 1 needs account_data (each account's own data)")
         self.data = data
         self.speed = float(speed)
         self.static = bool(static)
@@ -83,8 +92,6 @@ class SandboxServer(Sending):
         unknown = set(self._rate_overrides) - known_ids
         if unknown:
             raise ValueError(f"rate_limits: unknown operationId(s) {', '.join(sorted(unknown))}")
-        self._buckets: dict[str, TokenBucket] = {}
-        self._buckets_lock = threading.Lock()
         self.faults = FaultQueue(seed=fault_seed)
         self._stopping = threading.Event()
         self._stats_lock = threading.Lock()
@@ -93,37 +100,32 @@ class SandboxServer(Sending):
         self._documents_served = 0
         self._bytes_served = 0
         codec = TokenCodec(os.urandom(32))
-        self.lwa = LWA(self.clock, token_lifetime=token_lifetime, selling_partner_id=str(data.sellers[0]))
+        self.lwa = LWA(self.clock, token_lifetime=token_lifetime, selling_partner_id=str(data.sellers[0]),
+                       accounts=accounts)
         self.documents = DocumentStore(self.clock, ttl=document_ttl)
-        self.reports = ReportsService(data, self.documents, self.clock,
-                                      processing_seconds=processing_seconds / self.speed, seed=seed, codec=codec,
-                                      take_outcome_fault=self._take_outcome_fault)
-        self.schedules = SchedulesService(self.clock, seed=seed, account_type=account_type)
-        self.catalog = CatalogService(data, account_type=account_type, codec=codec)
-        self.datakiosk = DataKioskService(data, self.documents, self.clock,
-                                          processing_seconds=processing_seconds / self.speed, seed=seed, codec=codec,
-                                          take_fault=self._take_query_fault, **dict(datakiosk or {}))
+
+        def account(k: int, data_k: Any) -> SandboxAccount:
+            # Report, schedule and query ids come from per-account seeds: accounts never share an id.
+            seed_k = seed if k == 0 else f"{seed}-account-{k}"
+            return SandboxAccount(
+                k, data_k,
+                reports=ReportsService(data_k, self.documents, self.clock, processing_seconds=processing_seconds / self.speed,
+                                       seed=seed_k, codec=codec, take_outcome_fault=self._take_outcome_fault),
+                schedules=SchedulesService(self.clock, seed=seed_k, account_type=account_type),
+                catalog=CatalogService(data_k, account_type=account_type, codec=codec),
+                datakiosk=DataKioskService(data_k, self.documents, self.clock,
+                                           processing_seconds=processing_seconds / self.speed, seed=seed_k,
+                                           codec=codec, take_fault=self._take_query_fault, **dict(datakiosk or {})),
+                make_bucket=self._new_bucket, get_report=self._get_report)
+
+        self.accounts = [account(k, data if k == 0 else account_data(k))  # type: ignore[misc]
+                         for k in range(accounts)]
+        # Account 0 is "the" account of a one-account server (and of sb.client()).
+        first = self.accounts[0]
+        self.reports, self.schedules, self.catalog, self.datakiosk = (first.reports, first.schedules, first.catalog,
+                                                                     first.datakiosk)
         self.static_responder = StaticResponder(self.operations) if static else None
-        self._handlers: dict[str, Callable[[Request], Response]] = {
-            "reports_2021-06-30/getReports": self.reports.get_reports,
-            "reports_2021-06-30/createReport": self.reports.create_report,
-            "reports_2021-06-30/getReport": self._get_report,
-            "reports_2021-06-30/cancelReport": self.reports.cancel_report,
-            "reports_2021-06-30/getReportSchedules": self.schedules.get_report_schedules,
-            "reports_2021-06-30/createReportSchedule": self.schedules.create_report_schedule,
-            "reports_2021-06-30/getReportSchedule": self.schedules.get_report_schedule,
-            "reports_2021-06-30/cancelReportSchedule": self.schedules.cancel_report_schedule,
-            "reports_2021-06-30/getReportDocument": self.reports.get_report_document,
-            "catalogItems_2022-04-01/searchCatalogItems": self.catalog.search,
-            "catalogItems_2022-04-01/getCatalogItem": self.catalog.get_item,
-            "sellers/getMarketplaceParticipations": self.catalog.participations,
-            "sellers/getAccount": self.catalog.account,
-            "dataKiosk_2023-11-15/createQuery": self.datakiosk.create_query,
-            "dataKiosk_2023-11-15/getQueries": self.datakiosk.get_queries,
-            "dataKiosk_2023-11-15/getQuery": self.datakiosk.get_query,
-            "dataKiosk_2023-11-15/cancelQuery": self.datakiosk.cancel_query,
-            "dataKiosk_2023-11-15/getDocument": self.datakiosk.get_document,
-        }
+        self._handlers = first.handlers
         self._connections: dict[socket.socket, threading.Thread] = {}
         self._conn_lock = threading.Lock()
         if fault_rates:
@@ -176,8 +178,8 @@ class SandboxServer(Sending):
         for thread in conns.values():
             if thread is not threading.current_thread():
                 thread.join(timeout=max(0.0, deadline - time.monotonic()))
-        self.reports.close()
-        self.datakiosk.close()
+        for acct in self.accounts:
+            acct.close()
         self.documents.close()
 
     def _track(self, conn: socket.socket, *, add: bool) -> None:
@@ -195,12 +197,18 @@ class SandboxServer(Sending):
             return {"calls": dict(self._calls), "throttled": dict(self._throttled),
                     "documents_served": self._documents_served, "bytes_served": self._bytes_served}
 
+    def account_stats(self) -> list[dict[str, Any]]:
+        """Each account's SP-API calls and 429s per operationId (account 0 first)."""
+        return [acct.stats() for acct in self.accounts]
+
     def reset_stats(self) -> None:
         with self._stats_lock:
             self._calls.clear()
             self._throttled.clear()
             self._documents_served = 0
             self._bytes_served = 0
+        for acct in self.accounts:
+            acct.reset_stats()
 
     def _count(self, name: str, *, throttled: bool = False) -> None:
         with self._stats_lock:
@@ -208,20 +216,18 @@ class SandboxServer(Sending):
 
     # -- rate limits --------------------------------------------------------------------------
 
-    def bucket(self, op: Operation) -> TokenBucket:
-        """The token bucket of ``op`` (created on first use)."""
-        with self._buckets_lock:
-            bucket = self._buckets.get(op.operation_id)
-            if bucket is None:
-                if op.operation_id in self._rate_overrides:
-                    rate, burst = self._rate_overrides[op.operation_id]
-                elif self.static:
-                    rate, burst = STATIC_RATE, STATIC_BURST
-                else:
-                    rate, burst = op.rate, op.burst
-                bucket = TokenBucket(float(rate) * self.speed, int(burst), self.clock.monotonic)
-                self._buckets[op.operation_id] = bucket
-            return bucket
+    def bucket(self, op: Operation, account: int = 0) -> TokenBucket:
+        """``account``'s token bucket of ``op`` (created on first use; each account has its own)."""
+        return self.accounts[account].bucket(op)
+
+    def _new_bucket(self, op: Operation) -> TokenBucket:
+        if op.operation_id in self._rate_overrides:
+            rate, burst = self._rate_overrides[op.operation_id]
+        elif self.static:
+            rate, burst = STATIC_RATE, STATIC_BURST
+        else:
+            rate, burst = op.rate, op.burst
+        return TokenBucket(float(rate) * self.speed, int(burst), self.clock.monotonic)
 
     # -- faults -------------------------------------------------------------------------------
 
@@ -337,11 +343,15 @@ class SandboxServer(Sending):
                            "Catalog Items 2022-04-01, Sellers v1 and Data Kiosk 2023-11-15 operations.")
         name = op.operation_id
         self._count(name)
+        index = self.lwa.account_of(handler.headers.get("x-amz-access-token"))
+        acct = self.accounts[index] if index is not None else None
+        if acct is not None:
+            acct.count(name)
         answer = self._apply_faults(name, sp_api=True, handler=handler, body=body)
         if answer is DROP:
             return self._drop(handler)
         if answer is None:
-            answer = self._operation(handler, op, path_params, QueryArgs(query), body, path)
+            answer = self._operation(handler, op, path_params, QueryArgs(query), body, path, acct)
             if name == "createReport" and answer.status == 202:
                 # The report exists now; the caller just does not hear about it.
                 failed = self.faults.take({"fail_after_create"}, name, sp_api=True)
@@ -352,35 +362,37 @@ class SandboxServer(Sending):
                     answer = Response(status, SP_API_ERRORS[status].body())
         if isinstance(answer, Response) and answer.status == 429:
             self._count(name, throttled=True)
+            if acct is not None:
+                acct.count(name, throttled=True)
         self._send(handler, answer, request_id, op=op, name=name)
 
     def _operation(self, handler: Handler, op: Operation, path_params: dict[str, str], query: QueryArgs,
-                   body: bytes, path: str) -> Response:
+                   body: bytes, path: str, acct: SandboxAccount | None = None) -> Response:
         details = self.lwa.check(handler.headers.get("x-amz-access-token"))
-        if details is not None:
+        if details is not None or acct is None:
             return Response(403, ApiError(403, "Unauthorized", "Access to requested resource is denied.",
-                                          details).body())
-        if not self.bucket(op).take():
+                                          details or _INVALID_TOKEN).body())
+        if not acct.bucket(op).take():
             return Response(429, SP_API_ERRORS[429].body())
         try:
             if self.static_responder is not None:
                 return self.static_responder.respond(op, path_params, query, body)
             req = Request(handler.command, path, query, handler.headers, body, path_params, self.url, op)
-            return self._handlers[op.key](req)
+            return acct.handlers[op.key](req)
         except ApiError as exc:
             return Response(exc.status, exc.body())
         except Exception:
             logger.exception("sandbox: %s failed", op.operation_id)
             return Response(500, SP_API_ERRORS[500].body())
 
-    def _get_report(self, req: Request) -> Response:
+    def _get_report(self, acct: SandboxAccount, req: Request) -> Response:
         # Amazon can answer 404 for a moment right after createReport (selling-partner-api-models#2419).
         report_id = req.path_params["reportId"]
-        created = self.reports.created_at(report_id)
+        created = acct.reports.created_at(report_id)
         age = None if created is None else self.clock.time() - created
         if self.faults.take_not_found(report_id, age):
             raise ApiError(404, "NotFound", "One or more of the provided ReportRequestIds could not be found.")
-        answer = self.reports.get_report(req)
+        answer = acct.reports.get_report(req)
         missing = self.faults.take({"missing_status"}, "getReport", sp_api=True)
         if missing is not None and isinstance(answer.body, dict):
             answer.body.pop(missing.options["field"], None)

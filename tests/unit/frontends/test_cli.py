@@ -138,7 +138,7 @@ def test_cli_sync_prints_the_summary_not_the_repr(tmp_path, fake_credentials, mo
 # --------------------------------------------------------------------------- --help
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["authorize"], ["sync"], ["sandbox"]])
+@pytest.mark.parametrize("command", [[], ["demo"], ["authorize"], ["sync"], ["sandbox"], ["profiles"]])
 def test_every_help_has_an_example_and_the_exit_codes(command, capsys):
     with pytest.raises(SystemExit) as exit_:
         main([*command, "--help"])
@@ -150,3 +150,24 @@ def test_every_help_has_an_example_and_the_exit_codes(command, capsys):
     codes = ("0 ", "2 ") if command == ["sandbox"] else ("0 ", "1 ", "2 ", "130 ")
     for code in codes:
         assert f"\n  {code}" in out
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+def test_profiles_lists_accounts_without_secrets(capsys):
+    from amzv_pandas._transport.lwa import Credentials
+    from amzv_pandas._transport.profiles import save_profile
+
+    assert main(["profiles"]) == 0
+    assert "no profiles saved" in capsys.readouterr().out
+    save_profile("acme-de", Credentials("amzn1.id", "client-secret-xyz", "Atzr|token-xyz"), marketplace="DE")
+    save_profile("acme-us", Credentials("amzn1.id", "client-secret-xyz", "Atzr|token-xyz"), marketplace="US")
+    assert main(["profiles"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == ["name", "marketplace", "region", "endpoint"]
+    assert lines[1].split()[:3] == ["acme-de", "DE", "EU"] and "sellingpartnerapi-eu.amazon.com" in lines[1]
+    assert "secret" not in out and "Atzr" not in out
+    assert main(["profiles", "--names"]) == 0
+    assert capsys.readouterr().out.split() == ["acme-de", "acme-us"]
