@@ -21,7 +21,7 @@ from .form_fields import ANALYTICS_OP, DATED_OPS, LIST_OPS, REPORT_OPS, UNSET
 if TYPE_CHECKING:
     from .form_fields import FieldRow
 
-__all__ = ["DATE_BOXES", "PARAMETERS", "box_day", "box_echo", "box_errors", "field_labels", "DATE_KEYS", "DryRun", "DryRunClient", "call_kwargs", "check_call", "date_kwargs", "days_text",
+__all__ = ["market_of", "DATE_BOXES", "PARAMETERS", "box_day", "box_echo", "box_errors", "field_labels", "DATE_KEYS", "DryRun", "DryRunClient", "call_kwargs", "check_call", "date_kwargs", "days_text",
            "fill_dates", "quiet_kwargs", "row_for", "spec_text", "split_list", "start_end"]
 
 # Keyword arguments the form writes, besides report_options; used by the value setter.
@@ -167,7 +167,13 @@ def call_kwargs(op: str, c: Mapping[str, Any], rt: Any, visible: set[str],
             kw["on_invalid_sku"] = c["Continue on Invalid SKU Error"].value
     elif op == "search_catalog_items":
         kw["keywords"] = split_list(c["Query"].value)
-    kw["marketplace"] = c["Market Place"].value
+    if op in REPORT_OPS:
+        codes = list(c["Market Places"].value)
+        kw["marketplace"] = codes[0] if len(codes) == 1 else codes
+    else:
+        kw["marketplace"] = c["Market Place"].value
+    if "Accounts" in visible and c["Accounts"].value:
+        kw["accounts"] = list(c["Accounts"].value)
     if op == ANALYTICS_OP:
         kw.update(start_end(c))
         kw["view"] = c["View"].value
@@ -205,7 +211,8 @@ def row_for(parameter: str | None, c: Mapping[str, Any], fields: Mapping[str, Fi
     label = {
         "start": start, "days_back_to_start_from": start,
         "end": end, "days_back_to_end_at": end,
-        "marketplace": "Market Place", "region": "Country Code",
+        "marketplace": "Market Places" if c["Report"].value in REPORT_OPS else "Market Place",
+        "region": "Country Code", "accounts": "Accounts",
         "report_type": "Report Type", "report_types": "Report Type",
         "skus": "Enter Seller SKUs" if c["SKU Selection Method"].value == "Advanced" else "SKU Selection Method",
         "seller_id": "Seller ID", "asins": "Enter ASINs", "on_invalid_sku": "Continue on Invalid SKU Error",
@@ -220,7 +227,7 @@ def row_for(parameter: str | None, c: Mapping[str, Any], fields: Mapping[str, Fi
 PARAMETERS = ("start", "end", "single_date", "days_back", "date_from", "days_back_to_start_from",
               "days_back_to_end_at", "marketplace", "region", "report_type", "report_types", "skus", "seller_id",
               "asins", "on_invalid_sku", "keywords", "statuses", "processing_statuses", "query_date_type",
-              "quotechar", "view", "aggregate_by", "metrics", "group_by")
+              "quotechar", "view", "aggregate_by", "metrics", "group_by", "accounts")
 
 
 def field_labels(c: Mapping[str, Any], fields: Mapping[str, FieldRow],
@@ -231,6 +238,15 @@ def field_labels(c: Mapping[str, Any], fields: Mapping[str, FieldRow],
     return out
 
 
+def market_of(op: str, c: Mapping[str, Any]) -> Any:
+    """The marketplace whose "today" the dates count from: the chosen one, or the first chosen
+    (``None`` when Market Places is empty; the call's check says so)."""
+    if op in REPORT_OPS:
+        codes = list(c["Market Places"].value)
+        return get_marketplace(codes[0]) if codes else None
+    return get_marketplace(c["Market Place"].value)
+
+
 def check_call(op: str, kwargs: Mapping[str, Any], *, c: Mapping[str, Any], rt: Any, visible: set[str],
                client: Any, function: Callable[[], Callable[..., Any]]) -> None:
     """Raise the library's first :class:`ConfigurationError` for this call, if any.
@@ -239,11 +255,15 @@ def check_call(op: str, kwargs: Mapping[str, Any], *, c: Mapping[str, Any], rt: 
     standing in for ``client``, so every rule applies up to the first request and none is sent.
     """
     region = resolve_region(c["Country Code"].value)
-    market = get_marketplace(kwargs["marketplace"])
+    market = market_of(op, c)
     dry = DryRunClient(client, region)
-    dry.resolve_marketplace(market.country_code)
+    if market is not None:
+        dry.resolve_marketplace(market.country_code)
+    # accounts= runs the call per account (the facade checks it for each before any request);
+    # the dry run checks the call itself, with the stand-in client
+    kwargs = {k: v for k, v in kwargs.items() if k != "accounts"}
     if op in DATED_OPS and "Duration" in visible:
-        dates.DateRange.parse(**date_kwargs(c)).resolve(tz=market)
+        dates.DateRange.parse(**date_kwargs(c)).resolve(tz=market or get_marketplace(c["Market Place"].value))
     if op == "read_report":
         if rt.date_range != "options":  # else read_report fills the range options from the dates
             rt.validate_options(kwargs.get("report_options"))

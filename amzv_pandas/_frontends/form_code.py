@@ -50,14 +50,18 @@ def client_line(client: Any, namespace: Mapping[str, Any] | None = None) -> str:
 
 
 def call_code(operation: str, kwargs: Mapping[str, Any], module: str = "amzv") -> str:
-    """``df = amzv.<operation>(...)`` with one keyword argument per line and ``client=client``."""
-    lines = [f"    {k}={v!r}," for k, v in kwargs.items()]
-    lines.append("    client=client,")
+    """``df = amzv.<operation>(...)`` with one keyword argument per line and ``client=client``
+    (``accounts=accounts`` when the call names its accounts)."""
+    lines = [f"    {k}={v!r}," for k, v in kwargs.items() if k != "accounts"]
+    lines.append("    accounts=accounts," if kwargs.get("accounts") else "    client=client,")
     return f"df = {module}.{operation}(\n" + "\n".join(lines) + "\n)"
 
 
 def cell_code(operation: str, kwargs: Mapping[str, Any], client: Any,
               namespace: Mapping[str, Any] | None = None) -> str:
-    """The whole cell: the import, the client line, the call, and ``df`` to show it."""
-    return "\n".join(["import amzv_pandas as amzv", "", client_line(client, namespace),
-                      call_code(operation, kwargs), "df"])
+    """The whole cell: the import, the client (or accounts) line, the call, and ``df`` to show it."""
+    if kwargs.get("accounts"):
+        who = f"accounts = {list(kwargs['accounts'])!r}  # saved profiles (amzv.profiles())"
+    else:
+        who = client_line(client, namespace)
+    return "\n".join(["import amzv_pandas as amzv", "", who, call_code(operation, kwargs), "df"])

@@ -15,7 +15,7 @@ import ipywidgets as widgets  # the caller (widgets.py) turns its absence into a
 
 from .._specs.marketplaces import MARKETPLACES
 
-__all__ = ["OPERATIONS", "REPORT_OPS", "LIST_OPS", "ANALYTICS_OP", "DATED_OPS", "STYLE", "LABEL_WIDTH",
+__all__ = ["OPERATIONS", "REPORT_OPS", "LIST_OPS", "ANALYTICS_OP", "ACCOUNT_OPS", "DATED_OPS", "STYLE", "LABEL_WIDTH",
            "message_html", "label_html", "analytics_choices", "FieldRow", "build_fields", "visible_labels", "date_labels", "marketplace_options",
            "option_choices", "humanize"]
 
@@ -32,6 +32,9 @@ OPERATIONS: dict[str, str] = {
 REPORT_OPS = ("read_report", "get_report", "list_reports", "list_report_schedules")
 LIST_OPS = ("list_reports", "list_report_schedules")
 ANALYTICS_OP = "read_vendor_analytics"
+#: Operations that take ``accounts=`` (the facade's many-account functions).
+ACCOUNT_OPS = ("read_report", "get_report", "list_reports", "get_catalog_items", "search_catalog_items",
+               ANALYTICS_OP)
 #: Operations whose dates are the Duration fields.
 DATED_OPS = ("read_report", ANALYTICS_OP)
 
@@ -47,6 +50,10 @@ HELP = {
     "Report": "Select the report (operation) to run.",
     "Country Code": "UK-EU for European marketplaces, FE for Japan/Australia/Singapore, NA otherwise.",
     "Market Place": "Select the desired marketplace.",
+    "Market Places": "The marketplaces to read (Ctrl/Cmd-click for several): one report per marketplace where "
+                     "Amazon takes one per report, joined with a marketplaceId column.",
+    "Accounts": "Saved profiles (amzv.profiles()) to read in one call, joined with an account column "
+                "(Ctrl/Cmd-click for several); none selected: the form's client.",
     "CSV Report Quote Character": "Double Quote is the default; if the data contains double quotes, "
                                   "try Null Character.",
     "Select Statuses": "Select the statuses to list (up to 10).",
@@ -186,6 +193,11 @@ def build_fields(today: dt.date, default_region: str, default_mp: str) -> dict[s
     row("Country Code", dd(options=list(REGIONS), value=default_region))
     row("Market Place", dd(options=marketplace_options(default_region), value=default_mp,
                            layout=wide))
+    # report operations read several marketplaces in one call (one report each where Amazon
+    # allows only one per report), joined with a marketplaceId column
+    row("Market Places", widgets.SelectMultiple(options=marketplace_options(default_region), value=(default_mp,),
+                                                rows=4, layout=wide))
+    row("Accounts", widgets.SelectMultiple(options=[], value=(), rows=3, layout=wide))
     row("View", widgets.ToggleButtons(options=[("Manufacturing", "manufacturing"), ("Sourcing", "sourcing")],
                                       value="manufacturing"))
     row("Aggregate By", dd(options=[("Day", "DAY"), ("Week", "WEEK"), ("Month", "MONTH")], value="DAY"))
@@ -231,7 +243,9 @@ def marketplace_options(region: str) -> list[tuple[str, str]]:
 
 def visible_labels(op: str, c: Mapping[str, Any], rt: Any) -> set[str]:
     """Which pane fields apply to operation ``op`` and report type ``rt`` (``c``: the controls by label)."""
-    on = {"Report", "Country Code", "Market Place"}
+    on = {"Report", "Country Code", "Market Places" if op in REPORT_OPS else "Market Place"}
+    if c["Accounts"].options and op in ACCOUNT_OPS:
+        on.add("Accounts")
     rt = rt if op in REPORT_OPS else None
     if op in REPORT_OPS:
         on |= {"Report Family", "Report Type"}

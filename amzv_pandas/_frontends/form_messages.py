@@ -49,7 +49,8 @@ def in_form_words(message: str, labels: Mapping[str, str]) -> str:
             value = match.group(1)
             return f"{label} (empty)" if value in _EMPTY else f"{label} {value}"
 
-        text = re.sub(rf"(?<![\w.]){re.escape(name)}=({_VALUE})", shown, text)
+        # not inside code advice such as ``Client(marketplace='IE')``
+        text = re.sub(rf"(?<![\w.])(?<!\w\(){re.escape(name)}=({_VALUE})", shown, text)
         # "seller_id is required", "start is empty", "keywords: 30 words given"
         text = re.sub(rf"^{re.escape(name)}(?=[ :])", label, text)
         if _is_identifier_like(name):

@@ -139,6 +139,7 @@ class ReportForm(widgets.VBox):
         today = dates.resolve_today(tz=get_marketplace(default_mp))
 
         self.fields: dict[str, FieldRow] = build_fields(today, default_region, default_mp)
+        self.fields["Accounts"].control.options = _profile_names()
         self._description = widgets.HTML("", layout=widgets.Layout(margin="0 0 4px 214px"))
         self._description.add_class("amzv-muted")
         self._options_box = widgets.VBox([])
@@ -241,7 +242,7 @@ class ReportForm(widgets.VBox):
         Only fields still holding the form's previous default follow; a date the user or a call
         set is kept.
         """
-        market = get_marketplace(self._c["Market Place"].value)
+        market = self._market()
         today = dates.resolve_today(tz=market)  # the day relative dates count from
         lag = rt.publication_lag if rt is not None else dt.timedelta(0)
         last = min(dates.last_final_day(lag, dt.datetime.now(ZoneInfo(market.timezone))),
@@ -339,7 +340,7 @@ class ReportForm(widgets.VBox):
         visible = self._visible_labels()
         labels = field_labels(self._c, self.fields, self._option_rows)
         try:
-            market = get_marketplace(self._c["Market Place"].value)
+            market = self._market()
             # each date box on its own first: every bad box is marked, an emptied one too
             for label, (exc, _) in box_errors(self._c, visible, market).items():
                 self._flag(self.fields[label], in_form_words(str(exc), {**labels, exc.parameter or "": label}),
@@ -395,7 +396,27 @@ class ReportForm(widgets.VBox):
         if label == "Report" and change.get("old") != change.get("new"):
             self._clear_result()  # a sales table under Search Catalog Items is stale (issue 12)
             self._submitted = False
+            self._carry_marketplace(change.get("old"), change.get("new"))
         self._refresh()
+
+    def _carry_marketplace(self, old: Any, new: Any) -> None:
+        """Keep the marketplace when the operation changes between one (Market Place) and many (Market Places)."""
+        c, muted = self._c, self._muted
+        self._muted = True
+        try:
+            if new in REPORT_OPS and old not in REPORT_OPS:
+                if len(c["Market Places"].value) <= 1:
+                    c["Market Places"].value = (c["Market Place"].value,)
+            elif old in REPORT_OPS and new not in REPORT_OPS and c["Market Places"].value:
+                c["Market Place"].value = c["Market Places"].value[0]
+        finally:
+            self._muted = muted
+
+    def _market(self) -> Any:
+        """The marketplace whose today the dates count from (the first chosen for many)."""
+        from .form_call import market_of
+
+        return market_of(self._op(), self._c) or get_marketplace(self._c["Market Place"].value)
 
     def _clear_result(self) -> None:
         """Empty the result area: the table, progress bar, notice or error of the last run, and the status line."""
@@ -425,6 +446,10 @@ class ReportForm(widgets.VBox):
                 keep = c["Market Place"].value
                 c["Market Place"].options = options
                 c["Market Place"].value = keep if keep in {v for _, v in options} else options[0][1]
+            if c["Market Places"].options != tuple(options):
+                kept = tuple(v for v in c["Market Places"].value if v in {v for _, v in options})
+                c["Market Places"].options = options
+                c["Market Places"].value = kept or (c["Market Place"].value,)
             if self._op() in REPORT_OPS:
                 self._fill_report_types()
             self._fill_options()
@@ -438,7 +463,7 @@ class ReportForm(widgets.VBox):
             self._description.layout.display = None if rt is not None else "none"
             self._options_box.layout.display = None if self._option_rows else "none"
             self._fill_analytics()
-            market = get_marketplace(c["Market Place"].value)
+            market = self._market()
             for label in DATE_BOXES:
                 row = self.fields[label]
                 row.show_echo(box_echo(label, row.control.value, market) if row.visible else "")
@@ -496,10 +521,25 @@ class ReportForm(widgets.VBox):
         try:
             c["Report"].value = op
             if "marketplace" in call:
-                market = get_marketplace(call.pop("marketplace"))
+                given = call.pop("marketplace")
+                many = [given] if isinstance(given, str) or not hasattr(given, "__iter__") else list(given)
+                if not many:
+                    raise ConfigurationError("marketplace=[] names no marketplace; give one (e.g. 'US')",
+                                             parameter="marketplace", value=given)
+                if len(many) > 1 and op not in REPORT_OPS:
+                    raise ConfigurationError(f"marketplace={given!r}: {op} takes one marketplace; the form's "
+                                             f"'Market Place' field holds one", parameter="marketplace", value=given)
+                markets = [get_marketplace(m) for m in many]
+                market = markets[0]
                 c["Country Code"].value = market.region
                 c["Market Place"].options = marketplace_options(market.region)
                 c["Market Place"].value = market.country_code
+                c["Market Places"].options = marketplace_options(market.region)
+                self._put("Market Places", tuple(m.country_code for m in markets), "marketplace")
+            if "accounts" in call:
+                given = call.pop("accounts")
+                names = tuple(str(a) for a in ([given] if isinstance(given, str) else list(given or ())))
+                self._put("Accounts", names, "accounts")
             names = call.pop("report_types", None) if op in LIST_OPS else call.pop("report_type", None)
             if isinstance(names, (list, tuple)):
                 if len(names) > 1:
@@ -712,7 +752,9 @@ class ReportForm(widgets.VBox):
                 # ``with Output`` shows and swallows an exception raised inside it: catch it in there
                 with into:
                     try:
-                        frame = func(**kwargs, client=self.client, **extra)
+                        # accounts= names every account itself (the facade refuses it with client=)
+                        client = None if kwargs.get("accounts") else self.client
+                        frame = func(**kwargs, client=client, **extra)
                     except (Exception, KeyboardInterrupt) as exc:
                         failure = exc
             if failure is not None:
@@ -875,3 +917,13 @@ def _tidy_warnings(records: list[tuple[type[Warning], str]]) -> list[str]:
         if text and text not in seen:
             seen.append(text)
     return seen
+
+
+def _profile_names() -> list[str]:
+    """The saved profiles' names (``amzv.profiles()``) for the Accounts selector; none when unreadable."""
+    try:
+        from .._facade.accounts import profiles
+
+        return [str(n) for n in profiles()["name"]]
+    except Exception:  # no profiles file, or one that cannot be read: the form's client only
+        return []

@@ -105,6 +105,8 @@ def test_date_boxes_filled_from_code_hold_iso_text() -> None:
          "the start must be before the end; Days Back to Start From 'today-1'"),
         ("reportPeriod='DECADE' is not allowed", {"reportPeriod": "Report Period"},
          "Report Period 'DECADE' is not allowed"),
+        ("marketplace='IE' is in region EU; create a Client(marketplace='IE')", {"marketplace": "Market Place"},
+         "Market Place 'IE' is in region EU; create a Client(marketplace='IE')"),
     ],
 )
 def test_library_messages_in_the_form_s_words(message: str, labels: dict[str, str], expected: str) -> None:

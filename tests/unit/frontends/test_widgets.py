@@ -38,7 +38,7 @@ PANE_LABELS = [
     "End Date", "Select Specific Start Date", "Select Specific End Date", "Days Back to Start From",
     "Days Back to End At", "Query Date Type", "Continue on Invalid SKU Error", "Query",
 ]
-ALWAYS = {"Report", "Country Code", "Market Place"}
+ALWAYS = {"Report", "Country Code"}
 DATE_FIELDS = {"Duration", "Single Date", "Select Specific Date", "Days Back", "Date From", "Start Date",
                "End Date", "Select Specific Start Date", "Select Specific End Date",
                "Days Back to Start From", "Days Back to End At"}
@@ -111,6 +111,10 @@ def test_fields_shown_only_where_they_apply(call: dict[str, Any], shown: set[str
     form = ReportForm.from_call(**call)
     now = visible(form)
     assert ALWAYS <= now
+    # one marketplace for the catalog, several for the report operations
+    assert len(now & {"Market Place", "Market Places"}) == 1
+    assert ("Market Places" in now) == (call["operation"] in ("read_report", "get_report", "list_reports",
+                                                             "list_report_schedules"))
     assert shown <= now, shown - now
     assert not (hidden & now), hidden & now
     for label in hidden:
@@ -300,7 +304,8 @@ def test_marketplace_outside_the_client_region_is_refused() -> None:
     form.fields["Country Code"].control.value = "EU"
     with pytest.raises(ConfigurationError) as info:
         client.resolve_marketplace(form.value["marketplace"])
-    assert form.errors == {"Market Place": words(form, str(info.value))}
+    assert form.errors == {"Market Places": words(form, str(info.value))}
+    assert "Client(marketplace=" in form.errors["Market Places"]  # code advice stays code
     assert form.run_button.disabled
 
 
