@@ -5,19 +5,25 @@
 
 The form is a composite widget (a :class:`ipywidgets.VBox`, in the shape of
 ipywidgets' ``interactive`` and ipyfilechooser): private children wired in
-``__init__``, observers muted while the form is filled from code, a "Run"
-button that is disabled while the call runs, and an ``Output`` that captures
-the progress bar, the resulting table or a one-line error.
+``__init__``, observers muted while the form is filled from code, and below the
+fields Run, Cancel, Show code, the progress bar, one summary line, a capped
+preview and Export.
 
-The pane's fields and which of them show are :mod:`amzv_pandas._frontends.form_fields`; how
-their values become a call, and the checks of that call, :mod:`amzv_pandas._frontends.form_call`.
-This module wires them into the widget and runs the call.
+The pane's fields, help texts and styles are :mod:`~amzv_pandas._frontends.form_fields`; how
+their values become a call, the date boxes and the checks of that call
+:mod:`~amzv_pandas._frontends.form_call`; the library's messages in the form's words
+:mod:`~amzv_pandas._frontends.form_messages`; the summary and preview
+:mod:`~amzv_pandas._frontends.form_preview`; the Run thread, Cancel, warnings and Export
+:mod:`~amzv_pandas._frontends.form_run`; Show code :mod:`~amzv_pandas._frontends.form_code`.
+This module wires them into the widget.
 
 The form holds no rule of its own: every check is the library's, called live
-(:meth:`DateRange.parse`/``resolve``, :meth:`ReportType.validate_options`,
+(the date grammar, :meth:`DateRange.parse`/``resolve``, :meth:`ReportType.validate_options`,
 the marketplace registry, and a dry run of the very function Run calls, with a
-client that refuses to send anything). Messages are therefore the library's
-messages, shown next to the field they are about.
+client that refuses to send anything). Messages are the library's, with parameter
+names replaced by the form's labels, shown under the field they are about; while
+any is shown Run is disabled, and Run sends exactly the call :attr:`value` and
+Show code show.
 
 The form never holds credentials: the client is a plain Python attribute, never
 a widget value, so nothing secret can reach saved widget state.
