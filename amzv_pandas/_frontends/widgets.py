@@ -909,7 +909,7 @@ def _cancel_text(message: str) -> str:
     """The library's stop message as the form says it: cancelled, which ids keep processing, Run resumes."""
     found = re.search(r"(report|query) id\(s\) (.*?) keep processing", message)
     if found is None or "none created" in found.group(2):
-        return "Cancelled before anything was created at Amazon. Press Run to start again."
+        return "Cancelled: nothing is left processing at Amazon. Press Run to start again."
     kind, ids = found.groups()
     return (f"Cancelled: {kind} {ids} keeps processing at Amazon and stays recorded; press Run again with "
             f"the same fields to resume polling it (no new {kind} is created).")

@@ -326,3 +326,21 @@ def test_vendor_analytics_date_errors_are_under_the_date_field() -> None:
     specific_start(form, "2019-01-01")
     assert list(form.errors) == ["Select Specific Start Date"]
     assert "two years" in form.errors["Select Specific Start Date"]
+
+
+def test_cancel_of_a_call_with_no_report_says_nothing_is_left() -> None:
+    form = ReportForm.from_call("search_catalog_items", keywords=["coffee"], marketplace="US")
+    started = threading.Event()
+
+    def searching(**kwargs: Any) -> pd.DataFrame:
+        if kwargs["client"] is not None:
+            return pd.DataFrame()
+        started.set()
+        while True:  # a catalog search between pages: a plain KeyboardInterrupt ends it
+            time.sleep(0.05)
+
+    form._function = lambda: searching  # type: ignore[method-assign]
+    thread = form.run_async()
+    assert thread is not None and started.wait(5) and form.cancel()
+    thread.join(5)
+    assert "nothing is left processing" in form._message.value and form.result is None
