@@ -235,6 +235,8 @@ def field_labels(c: Mapping[str, Any], fields: Mapping[str, FieldRow],
     """Parameter -> the label of the field it is entered in now (for messages in the form's words)."""
     out = {p: r.label for p in PARAMETERS if (r := row_for(p, c, fields, option_rows)) is not None}
     out.update({name: r.label for name, r in option_rows.items()})
+    if c["Duration"].value == "Date From":  # the range ends today: no field holds its end
+        out["end"] = "the range's end"
     return out
 
 

@@ -42,6 +42,8 @@ def in_form_words(message: str, labels: Mapping[str, str]) -> str:
     """
     text = str(message)
     text = text.replace(ACCEPTED_FORMS, BOX_FORMS).replace(DAYS_BACK_FORMS, DAYS_FORMS)
+    # a report option as the library names it: reportOptions['currencyCode']='dollars'
+    text = re.sub(r"reportOptions\['(\w+)'\]", lambda m: m.group(1) if m.group(1) in labels else m.group(0), text)
     for name in sorted(labels, key=len, reverse=True):
         label = labels[name]
 

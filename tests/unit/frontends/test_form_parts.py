@@ -105,6 +105,8 @@ def test_date_boxes_filled_from_code_hold_iso_text() -> None:
          "the start must be before the end; Days Back to Start From 'today-1'"),
         ("reportPeriod='DECADE' is not allowed", {"reportPeriod": "Report Period"},
          "Report Period 'DECADE' is not allowed"),
+        ("reportOptions['currencyCode']='dollars' is not a currency code", {"currencyCode": "Currency Code"},
+         "Currency Code 'dollars' is not a currency code"),
         ("marketplace='IE' is in region EU; create a Client(marketplace='IE')", {"marketplace": "Market Place"},
          "Market Place 'IE' is in region EU; create a Client(marketplace='IE')"),
     ],

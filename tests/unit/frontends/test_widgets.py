@@ -276,7 +276,8 @@ def test_report_option_errors_are_validate_options_messages() -> None:
     form.option_fields["currencyCode"].control.value = "dollars"
     with pytest.raises(ConfigurationError) as info:
         get_report_type(name).validate_options({"currencyCode": "dollars"})
-    assert form.errors == {"Currency Code": str(info.value)}
+    assert form.errors == {"Currency Code": words(form, str(info.value))}
+    assert form.errors["Currency Code"].startswith("Currency Code 'dollars'")
     assert form.run_button.disabled
     form.option_fields["currencyCode"].control.value = ""  # optional: left out of the call
     assert form.errors == {} and "report_options" not in form.value
