@@ -290,6 +290,10 @@ def test_form_in_jupyterlab(lab: dict[str, Any]) -> None:
                 expect(row(label, analytics)).to_be_visible()
             analytics.locator("button.amzv-run").click()
             expect(analytics.locator(".amzv-summary")).to_contain_text("read_vendor_analytics")
+            analytics.locator(".amzv-show-code").click()
+            expect(analytics.locator(".amzv-code-text")).to_contain_text("df = amzv.read_vendor_analytics(")
+            expect(analytics.locator(".amzv-code-text")).to_contain_text("metrics=['orders', 'traffic']")
+            analytics.locator(".amzv-show-code").click()
             shot(analytics, "light_vendor_analytics")
 
             # Cancel a slow report: polling stops within seconds, the id is kept, the kernel is free
@@ -335,6 +339,12 @@ def test_form_in_jupyterlab(lab: dict[str, Any]) -> None:
             expect(result.locator(".amzv-preview table").first).to_be_visible()
             page.wait_for_timeout(300)
             shot(form, "dark_report")
+            # two marketplaces in one run (one report each), joined with a marketplaceId column
+            row("Market Places").locator("select").select_option(label=["United States (US)", "Canada (CA)"])
+            expect(run).to_be_enabled()
+            run.click()
+            expect(result.locator(".amzv-preview")).to_contain_text("marketplaceId")
+            expect(result.locator(".amzv-summary")).to_contain_text("reports ")
             shot(analytics, "dark_vendor_analytics")
             page.screenshot(path=str(SCREENS / "dark_lab.png"))
         except Exception:
