@@ -60,7 +60,8 @@ HELP = {
     "SKU Selection Method": "All: every SKU of the account; Advanced: enter the SKUs yourself.",
     "Enter Seller SKUs": "The SKUs to retrieve: one per line (SKUs may contain commas), or separated by "
                          "commas when they are all on one line.",
-    "Seller ID": "Your selling partner id (or vendor code): Amazon's sellerId for SKU look-ups.",
+    "Seller ID": "Your selling partner id (or vendor code): Amazon's sellerId for SKU look-ups; filled in "
+                 "from the client's profile when amzv.authorize saved it.",
     "Enter ASINs": "The ASINs to retrieve, separated by commas or one per line (at most 20 per request).",
     "Look Up By": "Look items up by your Seller SKUs or by ASINs.",
     "Report Family": "Vendor or Seller report types.",

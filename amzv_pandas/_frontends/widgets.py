@@ -146,6 +146,9 @@ class ReportForm(widgets.VBox):
 
         self.fields: dict[str, FieldRow] = build_fields(today, default_region, default_mp)
         self.fields["Accounts"].control.options = _profile_names()
+        # the account's own seller id, when its profile knows it (amzv.authorize saves it): the
+        # connector never asked for one (issue 12)
+        self.fields["Seller ID"].control.value = _seller_id_of(client)
         self._description = widgets.HTML("", layout=widgets.Layout(margin="0 0 4px 214px"))
         self._description.add_class("amzv-muted")
         self._options_box = widgets.VBox([])
@@ -933,3 +936,16 @@ def _profile_names() -> list[str]:
         return [str(n) for n in profiles()["name"]]
     except Exception:  # no profiles file, or one that cannot be read: the form's client only
         return []
+
+
+def _seller_id_of(client: Any) -> str:
+    """The selling partner id saved with the client's profile (``""`` when unknown); nothing else is read."""
+    name = getattr(client, "profile", None)
+    if not name:
+        return ""
+    try:
+        from .._transport.profiles import load_profile
+
+        return (load_profile(name, required=False) or {}).get("selling_partner_id", "")
+    except Exception:  # an unreadable profiles file: the user types the id
+        return ""

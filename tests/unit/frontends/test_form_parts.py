@@ -346,3 +346,20 @@ def test_cancel_of_a_call_with_no_report_says_nothing_is_left() -> None:
     assert thread is not None and started.wait(5) and form.cancel()
     thread.join(5)
     assert "nothing is left processing" in form._message.value and form.result is None
+
+
+def test_seller_id_comes_from_the_client_s_profile() -> None:
+    from amzv_pandas._transport.lwa import Credentials
+    from amzv_pandas._transport.profiles import save_profile
+
+    creds = Credentials(client_id="amzn1.application-oa2-client.x", client_secret="s" * 20,
+                        refresh_token="Atzr|" + "r" * 30)
+    save_profile("acme", creds, marketplace="US", selling_partner_id="A1SELLERXYZ")
+    form = ReportForm(client=amzv.Client(profile="acme"))
+    assert form.fields["Seller ID"].control.value == "A1SELLERXYZ"
+    form.fields["Report"].control.value = "get_catalog_items"
+    form.fields["Enter Seller SKUs"].control.value = "SKU-1"
+    assert form.errors == {} and form.value["seller_id"] == "A1SELLERXYZ"
+    # only the id is read from the profile: no secret reaches a widget
+    assert "s" * 20 not in repr(form.value) and "Atzr|" not in form.code()
+    assert ReportForm().fields["Seller ID"].control.value == ""
