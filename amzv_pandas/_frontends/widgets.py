@@ -690,7 +690,7 @@ class ReportForm(widgets.VBox):
         """
         if not self._start_run():
             return None
-        self._execute(self._kwargs(), self._function())
+        self._execute(self._op(), self._kwargs(), self._function())
         return self.result if self.error is None and not self._cancelled else None
 
     def run_async(self) -> RunThread | None:
@@ -700,8 +700,9 @@ class ReportForm(widgets.VBox):
         """
         if not self._start_run():
             return None
-        kwargs, func = self._kwargs(), self._function()  # read now: the request shown is the one sent
-        self._run_thread = RunThread(lambda: self._execute(kwargs, func))
+        # read now: the request shown is the one sent
+        op, kwargs, func = self._op(), self._kwargs(), self._function()
+        self._run_thread = RunThread(lambda: self._execute(op, kwargs, func))
         self._run_thread.start()
         return self._run_thread
 
@@ -722,8 +723,6 @@ class ReportForm(widgets.VBox):
         if self._busy:
             return False
         self._submitted = True  # from now on an empty required field is an error, not a pending one
-        for label, text in self._pending.items():
-            self.fields[label].show_error(text) if label in self.fields else None
         if self.validate() or self._pending:
             return False
         self._busy = True
@@ -738,13 +737,16 @@ class ReportForm(widgets.VBox):
         self._output.layout.display = None
         return True
 
-    def _execute(self, kwargs: dict[str, Any], func: Callable[..., pd.DataFrame]) -> None:
+    def _execute(self, op: str, kwargs: dict[str, Any], func: Callable[..., pd.DataFrame]) -> None:
         """The call, its outcome shown in the form (in whichever thread runs it)."""
         from IPython import get_ipython
 
         records: list[tuple[type[Warning], str]] = []
         frame = None
-        op = self._op()
+
+        def stale() -> bool:  # the user switched operation while this ran
+            return op != self._op()
+
         in_kernel = getattr(get_ipython(), "kernel", None) is not None
         failure: BaseException | None = None
         try:
@@ -780,16 +782,17 @@ class ReportForm(widgets.VBox):
         else:
             self.result = frame
             self.summary = summarize(frame, op, kwargs)
-            self._summary.value = self.summary._repr_html_()
-            self._preview.value = preview_html(frame)
-            self._result_box.layout.display = None
-            self._export_box.layout.display = None
-            self._export_path.value = self._export_name()
-            self._export_status.value = ""
-            self._status.value = ""  # the summary line under the buttons says it all
+            if not stale():  # a table of another operation than the one now chosen would mislead
+                self._summary.value = self.summary._repr_html_()
+                self._preview.value = preview_html(frame)
+                self._result_box.layout.display = None
+                self._export_box.layout.display = None
+                self._export_path.value = self._export_name()
+                self._export_status.value = ""
+                self._status.value = ""  # the summary line under the buttons says it all
         finally:
             self.warnings = _tidy_warnings(records)
-            if self.warnings:
+            if self.warnings and not stale():
                 notice = "".join(f"<div>{html.escape(w, quote=False)}</div>" for w in self.warnings)
                 self._message.value = self._message.value + f'<div class="amzv-warn amzv-notice">{notice}</div>'
                 self._message.layout.display = None

@@ -363,3 +363,21 @@ def test_seller_id_comes_from_the_client_s_profile() -> None:
     # only the id is read from the profile: no secret reaches a widget
     assert "s" * 20 not in repr(form.value) and "Atzr|" not in form.code()
     assert ReportForm().fields["Seller ID"].control.value == ""
+
+
+def test_a_run_finishing_after_a_switch_of_operation_shows_nothing_stale() -> None:
+    form = ReportForm.from_call("search_catalog_items", keywords=["coffee"], marketplace="US")
+    go = threading.Event()
+
+    def later(**kwargs: Any) -> pd.DataFrame:
+        if kwargs["client"] is None:
+            go.wait(5)
+        return pd.DataFrame({"asin": ["B1"]})
+
+    form._function = lambda: later  # type: ignore[method-assign]
+    thread = form.run_async()
+    form.fields["Report"].control.value = "list_reports"
+    go.set()
+    thread.join(5)
+    assert form.result is not None and list(form.result["asin"]) == ["B1"]  # kept, but not shown
+    assert form._preview.value == "" and form._result_box.layout.display == "none"
