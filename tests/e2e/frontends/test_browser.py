@@ -345,6 +345,10 @@ def test_form_in_jupyterlab(lab: dict[str, Any]) -> None:
             run.click()
             expect(result.locator(".amzv-preview")).to_contain_text("marketplaceId")
             expect(result.locator(".amzv-summary")).to_contain_text("reports ")
+            form.locator(".amzv-show-code").click()
+            expect(form.locator(".amzv-code-text")).to_contain_text("marketplace=['CA', 'US'],")  # the menu's order
+            page.wait_for_timeout(300)
+            shot(form, "dark_two_marketplaces_code")
             shot(analytics, "dark_vendor_analytics")
             page.screenshot(path=str(SCREENS / "dark_lab.png"))
         except Exception:
