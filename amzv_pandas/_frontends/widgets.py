@@ -917,6 +917,10 @@ def _cancel_text(message: str) -> str:
     if found is None or "none created" in found.group(2):
         return "Cancelled: nothing is left processing at Amazon. Press Run to start again."
     kind, ids = found.groups()
+    if "," in ids:
+        kinds = "queries" if kind == "query" else "reports"
+        return (f"Cancelled: {kinds} {ids} keep processing at Amazon and stay recorded; press Run again with "
+                f"the same fields to resume polling them (no new {kind} is created).")
     return (f"Cancelled: {kind} {ids} keeps processing at Amazon and stays recorded; press Run again with "
             f"the same fields to resume polling it (no new {kind} is created).")
 

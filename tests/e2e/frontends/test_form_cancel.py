@@ -52,3 +52,21 @@ def test_cancel_stops_within_seconds_and_run_resumes_the_same_report(client: Any
     form.cancel()
     thread.join(10)
     assert not thread.running
+
+
+def test_cancel_of_a_many_marketplace_read_stops_every_report(client: Any, sb: Any) -> None:
+    form = ReportForm.from_call("read_report", report_type="GET_VENDOR_SALES_REPORT", marketplace=["US", "CA"],
+                                start="today-14", end="today-13", client=client)
+    form.progress_bar_type = None
+    thread = form.run_async()
+    assert thread is not None
+    assert _wait(lambda: sb.stats()["calls"].get("createReport", 0) >= 2, 20)
+    t0 = time.monotonic()
+    assert form.cancel()
+    thread.join(10)
+    assert not thread.running and time.monotonic() - t0 < 5
+    text = html.unescape(form._message.value)
+    assert "Cancelled: reports '" in text and "resume polling them" in text
+    polls = sb.stats()["calls"].get("getReport", 0)
+    time.sleep(1.0)
+    assert sb.stats()["calls"].get("getReport", 0) <= polls + 2  # every marketplace's polling stopped
