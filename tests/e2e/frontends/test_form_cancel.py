@@ -70,3 +70,17 @@ def test_cancel_of_a_many_marketplace_read_stops_every_report(client: Any, sb: A
     polls = sb.stats()["calls"].get("getReport", 0)
     time.sleep(1.0)
     assert sb.stats()["calls"].get("getReport", 0) <= polls + 2  # every marketplace's polling stopped
+
+
+def test_cancel_of_a_vendor_analytics_query_within_seconds(client: Any, sb: Any) -> None:
+    form = ReportForm.from_call("read_vendor_analytics", start="today-10", end="today-8", metrics=["orders"],
+                                client=client)
+    form.progress_bar_type = None
+    thread = form.run_async()
+    assert thread is not None
+    assert _wait(lambda: sb.stats()["calls"].get("getQuery", 0) >= 1, 20)
+    t0 = time.monotonic()
+    assert form.cancel()
+    thread.join(10)
+    assert not thread.running and time.monotonic() - t0 < 5
+    assert "Cancelled: query '" in html.unescape(form._message.value)
