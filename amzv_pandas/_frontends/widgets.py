@@ -105,7 +105,11 @@ class ReportForm(widgets.VBox):
         The call as keyword arguments plus ``"operation"`` (the function name).
         Assign a dict to fill the form.
     result : DataFrame or None
-        The frame of the last successful run.
+        The frame of the last successful run (the form previews its first 50 rows).
+    summary : ResultSummary or None
+        Its one-line summary (rows × columns, report type, dates, ids, cache); renders in a notebook.
+    warnings : list of str
+        The messages of the warnings the last run issued (shown as a notice in the form).
     error : Exception or None
         The exception of the last failed run.
     errors : dict
@@ -119,6 +123,9 @@ class ReportForm(widgets.VBox):
     ...                             marketplace="US", days_back=3)     # doctest: +SKIP
     >>> form.to_code()                                                  # doctest: +SKIP
     "amzv.read_report(report_type='GET_VENDOR_SALES_REPORT', marketplace='US', start='today-3', end='today-3', ...)"
+    >>> print(form.code())            # what Show code shows: a cell that runs on its own  # doctest: +SKIP
+    >>> form.run_async(); form.cancel()   # the Run and Cancel buttons                      # doctest: +SKIP
+    >>> form.export("sales.parquet")      # the Export button                               # doctest: +SKIP
     """
 
     def __init__(self, client: Any = None, *, progress_bar_type: Any = "auto", **kwargs: Any) -> None:
