@@ -190,7 +190,7 @@ def build_fields(today: dt.date, default_region: str, default_mp: str) -> dict[s
     row("Report Family", widgets.ToggleButtons(options=[("Vendor", "vendor"), ("Seller", "seller")],
                                                value="vendor"))
     # wide enough for the registry's longest "Title (GET_...)" (issue 12: long names were cut)
-    row("Report Type", dd(options=[], layout=widgets.Layout(width="640px")))
+    row("Report Type", dd(options=[], layout=widgets.Layout(width="700px")))
     row("Country Code", dd(options=list(REGIONS), value=default_region))
     row("Market Place", dd(options=marketplace_options(default_region), value=default_mp,
                            layout=wide))

@@ -205,6 +205,12 @@ def test_form_in_jupyterlab(lab: dict[str, Any]) -> None:
             label = row("Days Back to Start From").locator(".amzv-label")
             label.hover()
             assert label.get_attribute("title") == HELP["Days Back to Start From"]
+            # the Report Type menu shows the longest name whole (the select is as wide as its longest option)
+            width = row("Report Type").locator("select").evaluate(
+                "s => { const c = document.createElement('canvas').getContext('2d');"
+                " c.font = getComputedStyle(s).font;"
+                " return [s.clientWidth, Math.max(...[...s.options].map(o => c.measureText(o.text).width))]; }")
+            assert width[0] >= width[1] + 20, width
             # the day a relative box means shows beside it
             expect(row("Days Back to End At")).to_contain_text("= ")
             page.wait_for_timeout(300)
