@@ -718,10 +718,11 @@ class ReportForm(widgets.VBox):
 
         The report keeps processing at Amazon and its id stays in the cache's in-flight record,
         so a later Run of the same request resumes it instead of creating a new one.
-        Returns whether a run was stopped.
+        Returns whether a run was stopped (never for a run with ``accounts=``, which runs each
+        account in the facade's own pool threads).
         """
         thread = self._run_thread
-        if thread is None or not thread.running:
+        if thread is None or not thread.running or self._cancel_button.layout.display == "none":
             return False
         self._status.value = '<span class="amzv-muted">Cancelling...</span>'
         return thread.cancel()
@@ -736,11 +737,15 @@ class ReportForm(widgets.VBox):
         self._cancelled = False
         self._run_button.disabled = True
         self._run_button.description = "Running..."
-        self._cancel_button.layout.display = None
-        self._status.value = ""
+        # Cancel reaches the call's own thread; with accounts= each account runs in a pool thread of
+        # the facade that a KeyboardInterrupt here does not stop, so no Cancel is offered for it
+        many = bool(self._kwargs().get("accounts"))
+        self._cancel_button.layout.display = "none" if many else None
         self.error = None
         self.warnings = []
         self._clear_result()
+        self._status.value = ('<span class="amzv-muted">Running for several accounts: this run cannot be '
+                              'cancelled from the form</span>' if many else "")
         self._output.layout.display = None
         return True
 

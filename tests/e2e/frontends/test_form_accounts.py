@@ -41,6 +41,10 @@ def test_accounts_and_marketplaces_in_one_run(profiles: list[str], sb: Any) -> N
     assert f"accounts = {profiles!r}" in code and "accounts=accounts," in code
     assert "marketplace=['US', 'CA']," in code and "client=client" not in code
     form.progress_bar_type = None
+    thread = form.run_async()  # Run: several accounts cannot be cancelled, so no Cancel is offered
+    assert thread is not None and form._cancel_button.layout.display == "none"
+    assert "cannot be cancelled" in form._status.value and not form.cancel()
+    thread.join(60)
     frame = form.run()
     assert form.error is None, form.error
     assert set(frame["account"]) == set(profiles)
