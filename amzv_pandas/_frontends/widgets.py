@@ -859,11 +859,10 @@ class ReportForm(widgets.VBox):
             text = in_form_words(str(exc), {"path": "the file name", "format": "the format"})
             self._export_status.value = message_html(text)
             return None
-        link = html.escape(dest.name, quote=True)
+        # the path, not a link: the kernel cannot know the server's URL for its working folder
         self._export_status.value = (
             f'<span class="amzv-muted">Saved {len(self.result):,} rows to '
-            f'<code class="amzv-export-path">{html.escape(str(dest), quote=False)}</code> '
-            f'(<a href="{link}" download="{link}" target="_blank">download</a>)</span>')
+            f'<code class="amzv-export-path">{html.escape(str(dest), quote=False)}</code></span>')
         return dest
 
     def register_callback(self, callback: Callable[["ReportForm"], None]) -> None:
