@@ -182,8 +182,12 @@ class QueryRun:
                                     report_id=[i for i in ids if i], report_type="DATA_KIOSK_QUERY",
                                     processing_status=status)
             seconds = min(seconds, left)
-        if self.stop.wait(seconds):
-            raise _Stop
+        # In slices: a KeyboardInterrupt raised in this thread from another one (the form's Cancel)
+        # is only heard between bytecodes, never inside one long Event.wait.
+        end = time.monotonic() + seconds
+        while (remaining := end - time.monotonic()) > 0:
+            if self.stop.wait(min(remaining, 0.25)):
+                raise _Stop
 
     # -- one page -----------------------------------------------------------------------------
 

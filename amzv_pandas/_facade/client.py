@@ -89,3 +89,18 @@ class Client(Transport):
         from .._datakiosk import api
 
         return api.query_data_kiosk(query, client=self, **kwargs)
+
+    def _repr_html_(self) -> str:
+        """The client in a notebook: account, marketplace, region and endpoint (never a secret)."""
+        import html
+
+        market = self.marketplace
+        rows = {
+            "account": getattr(self, "name", None) or self.account_key,
+            "marketplace": f"{market.name} ({market.country_code}, {market.marketplace_id})" if market else "none",
+            "region": self.region,
+            "endpoint": self.endpoint,
+        }
+        cells = "".join(f'<tr><th style="text-align:left;padding-right:12px">{html.escape(k)}</th>'
+                        f"<td style=\"text-align:left\">{html.escape(str(v))}</td></tr>" for k, v in rows.items())
+        return f"<div><b>amzv.Client</b><table>{cells}</table></div>"

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from .._specs import dates
 from .._specs.marketplaces import get_marketplace, resolve_region
 from ..exceptions import ConfigurationError
-from .form_fields import LIST_OPS, REPORT_OPS, UNSET
+from .form_fields import ANALYTICS_OP, DATED_OPS, LIST_OPS, REPORT_OPS, UNSET
 
 if TYPE_CHECKING:
     from .form_fields import FieldRow
 
-__all__ = ["DATE_KEYS", "DryRun", "DryRunClient", "call_kwargs", "check_call", "date_kwargs", "days_text",
+__all__ = ["market_of", "DATE_BOXES", "PARAMETERS", "box_day", "box_echo", "box_errors", "field_labels", "DATE_KEYS", "DryRun", "DryRunClient", "call_kwargs", "check_call", "date_kwargs", "days_text",
            "fill_dates", "quiet_kwargs", "row_for", "spec_text", "split_list", "start_end"]
 
 # Keyword arguments the form writes, besides report_options; used by the value setter.
@@ -79,7 +79,10 @@ class DryRunClient:
 
 
 def split_list(text: str) -> list[str]:
-    return [p.strip() for p in str(text).split(",") if p.strip()]
+    """A list box's items: one per line when there are several lines (items may hold commas), else by commas."""
+    text = str(text)
+    parts = text.splitlines() if "\n" in text.strip() else text.split(",")
+    return [p.strip() for p in parts if p.strip()]
 
 
 def days_text(value: Any) -> Any:
@@ -97,9 +100,9 @@ def date_kwargs(c: Mapping[str, Any]) -> dict[str, Any]:
     """The Duration fields (``c``: the controls by label) as one of :meth:`DateRange.parse`'s forms."""
     duration = c["Duration"].value
 
-    def iso(label: str) -> str | None:
-        day = c[label].value
-        return day.isoformat() if isinstance(day, dt.date) else None
+    def iso(label: str) -> str:
+        # the box's text as typed: an empty or half-typed date stays what it is and is refused
+        return str(c[label].value).strip()
 
     if duration == "Single Date":
         if c["Single Date"].value == "Specific":
@@ -164,7 +167,19 @@ def call_kwargs(op: str, c: Mapping[str, Any], rt: Any, visible: set[str],
             kw["on_invalid_sku"] = c["Continue on Invalid SKU Error"].value
     elif op == "search_catalog_items":
         kw["keywords"] = split_list(c["Query"].value)
-    kw["marketplace"] = c["Market Place"].value
+    if op in REPORT_OPS:
+        codes = list(c["Market Places"].value)
+        kw["marketplace"] = codes[0] if len(codes) == 1 else codes
+    else:
+        kw["marketplace"] = c["Market Place"].value
+    if "Accounts" in visible and c["Accounts"].value:
+        kw["accounts"] = list(c["Accounts"].value)
+    if op == ANALYTICS_OP:
+        kw.update(start_end(c))
+        kw["view"] = c["View"].value
+        kw["aggregate_by"] = c["Aggregate By"].value
+        kw["metrics"] = list(c["Metric Groups"].value) or None
+        kw["group_by"] = list(c["Group By"].value)
     if op == "list_reports":
         kw["statuses"] = list(c["Select Statuses"].value) or None
     if op == "read_report":
@@ -196,14 +211,42 @@ def row_for(parameter: str | None, c: Mapping[str, Any], fields: Mapping[str, Fi
     label = {
         "start": start, "days_back_to_start_from": start,
         "end": end, "days_back_to_end_at": end,
-        "marketplace": "Market Place", "region": "Country Code",
+        "marketplace": "Market Places" if c["Report"].value in REPORT_OPS else "Market Place",
+        "region": "Country Code", "accounts": "Accounts",
         "report_type": "Report Type", "report_types": "Report Type",
         "skus": "Enter Seller SKUs" if c["SKU Selection Method"].value == "Advanced" else "SKU Selection Method",
         "seller_id": "Seller ID", "asins": "Enter ASINs", "on_invalid_sku": "Continue on Invalid SKU Error",
         "keywords": "Query", "statuses": "Select Statuses", "processing_statuses": "Select Statuses",
         "query_date_type": "Query Date Type", "quotechar": "CSV Report Quote Character",
+        "view": "View", "aggregate_by": "Aggregate By", "metrics": "Metric Groups", "group_by": "Group By",
     }.get(parameter or "")
     return fields.get(label) if label else None
+
+
+#: Every parameter a library message may name that the form has a field for.
+PARAMETERS = ("start", "end", "single_date", "days_back", "date_from", "days_back_to_start_from",
+              "days_back_to_end_at", "marketplace", "region", "report_type", "report_types", "skus", "seller_id",
+              "asins", "on_invalid_sku", "keywords", "statuses", "processing_statuses", "query_date_type",
+              "quotechar", "view", "aggregate_by", "metrics", "group_by", "accounts")
+
+
+def field_labels(c: Mapping[str, Any], fields: Mapping[str, FieldRow],
+                 option_rows: Mapping[str, FieldRow]) -> dict[str, str]:
+    """Parameter -> the label of the field it is entered in now (for messages in the form's words)."""
+    out = {p: r.label for p in PARAMETERS if (r := row_for(p, c, fields, option_rows)) is not None}
+    out.update({name: r.label for name, r in option_rows.items()})
+    if c["Duration"].value == "Date From":  # the range ends today: no field holds its end
+        out["end"] = "the range's end"
+    return out
+
+
+def market_of(op: str, c: Mapping[str, Any]) -> Any:
+    """The marketplace whose "today" the dates count from: the chosen one, or the first chosen
+    (``None`` when Market Places is empty; the call's check says so)."""
+    if op in REPORT_OPS:
+        codes = list(c["Market Places"].value)
+        return get_marketplace(codes[0]) if codes else None
+    return get_marketplace(c["Market Place"].value)
 
 
 def check_call(op: str, kwargs: Mapping[str, Any], *, c: Mapping[str, Any], rt: Any, visible: set[str],
@@ -214,12 +257,16 @@ def check_call(op: str, kwargs: Mapping[str, Any], *, c: Mapping[str, Any], rt: 
     standing in for ``client``, so every rule applies up to the first request and none is sent.
     """
     region = resolve_region(c["Country Code"].value)
-    market = get_marketplace(kwargs["marketplace"])
+    market = market_of(op, c)
     dry = DryRunClient(client, region)
-    dry.resolve_marketplace(market.country_code)
+    if market is not None:
+        dry.resolve_marketplace(market.country_code)
+    # accounts= runs the call per account (the facade checks it for each before any request);
+    # the dry run checks the call itself, with the stand-in client
+    kwargs = {k: v for k, v in kwargs.items() if k != "accounts"}
+    if op in DATED_OPS and "Duration" in visible:
+        dates.DateRange.parse(**date_kwargs(c)).resolve(tz=market or get_marketplace(c["Market Place"].value))
     if op == "read_report":
-        if "Duration" in visible:
-            dates.DateRange.parse(**date_kwargs(c)).resolve(tz=market)
         if rt.date_range != "options":  # else read_report fills the range options from the dates
             rt.validate_options(kwargs.get("report_options"))
         if "query_date_type" in kwargs:
@@ -262,7 +309,7 @@ def fill_dates(c: Mapping[str, Any], call: dict[str, Any]) -> None:
             c[box].value = str(spec.days_back)
         else:
             c[toggle].value = "Specific"
-            c[picker].value = spec
+            c[picker].value = spec.isoformat()
 
     if "single_date" in given:
         c["Duration"].value = "Single Date"
@@ -292,3 +339,60 @@ def fill_dates(c: Mapping[str, Any], call: dict[str, Any]) -> None:
             c["Duration"].value = "Date Range"
             put(start, "Start Date", "Select Specific Start Date", "Days Back to Start From")
             put(end, "End Date", "Select Specific End Date", "Days Back to End At")
+
+
+#: The Duration text boxes: label -> (the parameter the library names it by, whether it is a days-back box).
+DATE_BOXES: dict[str, tuple[str, bool]] = {
+    "Select Specific Date": ("single_date", False),
+    "Select Specific Start Date": ("start", False),
+    "Select Specific End Date": ("end", False),
+    "Days Back": ("days_back", True),
+    "Days Back to Start From": ("days_back_to_start_from", True),
+    "Days Back to End At": ("days_back_to_end_at", True),
+}
+
+
+def box_day(label: str, text: str, market: Any) -> dt.date:
+    """The calendar day a Duration box's text stands for (``market``: the marketplace whose today counts).
+
+    Raises the library's :class:`ConfigurationError` (naming the box's parameter) for an empty,
+    half-typed or malformed text.
+    """
+    parameter, days = DATE_BOXES[label]
+    text = str(text).strip()
+    if not text:
+        what = "a number of days back" if days else "a date"
+        raise ConfigurationError(f"{parameter} is empty: enter {what}", parameter=parameter, value="",
+                                 allowed=dates.ACCEPTED_FORMS)
+    if days:
+        spec: Any = dates.RelativeDate(dates.parse_days_back(days_text(text), parameter=parameter))
+    else:
+        spec = dates.parse_date_spec(text, parameter=parameter, tz=market)
+    if isinstance(spec, dates.RelativeDate):
+        return spec.resolve(dates.resolve_today(tz=market))
+    return spec
+
+
+def box_errors(c: Mapping[str, Any], visible: set[str], market: Any) -> dict[str, tuple[ConfigurationError, str]]:
+    """Each visible Duration box checked on its own: label -> (the library's error, the text given).
+
+    The call's own check stops at its first error; these show every box's at once, and an
+    empty box (which the call would never reach) is an error too.
+    """
+    out: dict[str, tuple[ConfigurationError, str]] = {}
+    for label in DATE_BOXES:
+        if label in visible:
+            try:
+                box_day(label, c[label].value, market)
+            except ConfigurationError as exc:
+                out[label] = (exc, str(c[label].value))
+    return out
+
+
+def box_echo(label: str, text: str, market: Any) -> str:
+    """What the box means, shown next to it (``"Tue 24 Nov 2026"``), or ``""`` while it means nothing."""
+    try:
+        day = box_day(label, text, market)
+    except (ConfigurationError, ValueError, OverflowError):
+        return ""
+    return f"= {day:%a} {day.isoformat()}"

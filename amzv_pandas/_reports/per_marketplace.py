@@ -46,7 +46,9 @@ def read_per_marketplace(runs: Sequence[Run], read: Callable[[Run, Any], pd.Data
                                  thread_name_prefix="amzv-marketplace")
     futures = [pool.submit(read, run, part) for run, part in zip(runs, parts)]
     try:
-        cf.wait(futures)
+        pending = set(futures)
+        while pending:  # in slices, as drive() waits: a KeyboardInterrupt raised in this thread is heard
+            _, pending = cf.wait(pending, timeout=0.2)
     except KeyboardInterrupt:
         for run in runs:
             run.stop.set()

@@ -3,6 +3,7 @@ secret reaches the form's value, code or widget state."""
 
 from __future__ import annotations
 
+import html
 import json
 import warnings
 from typing import Any
@@ -36,9 +37,11 @@ def test_run_read_report_and_to_code_give_the_same_frame(client: Any) -> None:
     assert form.error is None, form.error
     assert isinstance(frame, pd.DataFrame) and len(frame) > 0
     assert form.result is frame
-    assert "rows" in form._status.value
-    # the table went to the form's output
-    assert any("text/html" in out.get("data", {}) for out in form.output.outputs)
+    assert form._status.value == ""  # the summary line holds the shape
+    # the preview and its summary line went to the form
+    assert "<table" in form._preview.value and frame.columns[2] in form._preview.value
+    assert str(form.summary).startswith(f"{len(frame):,} rows × {frame.shape[1]} columns · GET_VENDOR_SALES_REPORT")
+    assert "report " in str(form.summary)
     assert not form.run_button.disabled and form.run_button.description == "Run"
     # to_code(), executed, gives the same frame (the default client is the form's)
     amzv.set_default_client(client)
@@ -71,10 +74,66 @@ def test_run_error_is_a_short_message_in_the_output(client: Any, sb: Any) -> Non
         assert form.run() is None
     assert form.error is not None
     name = type(form.error).__name__
-    text = json.dumps([o.get("data", {}) for o in form.output.outputs])
-    assert name in text and "Traceback" not in text
+    text = form._message.value
+    assert name in text and "Traceback" not in text and "amzv-error" in text
     assert name in form._status.value
     assert not form.run_button.disabled
+
+
+def test_show_code_runs_on_its_own_and_gives_the_same_frame(client: Any) -> None:
+    form = ReportForm.from_call("read_report", report_type="GET_VENDOR_SALES_REPORT", marketplace="US",
+                                start="today-12", end="today-6", client=client)
+    form.progress_bar_type = None
+    frame = form.run()
+    code = form.code()
+    assert code.startswith("import amzv_pandas as amzv\n")
+    # the form's client is a notebook variable: the code names it, never its credentials
+    namespace: dict[str, Any] = {"my_client": client}
+    from amzv_pandas._frontends.form_code import cell_code
+
+    cell = cell_code("read_report", {k: v for k, v in form.value.items() if k != "operation"}, client, namespace)
+    assert "client = my_client" in cell
+    exec(cell, namespace)  # the cell as the user pastes it
+    pd.testing.assert_frame_equal(namespace["df"], frame)
+    assert client.credentials.client_secret not in cell and client.credentials.refresh_token not in cell
+
+
+def test_warnings_of_a_run_are_a_tidy_notice(client: Any) -> None:
+    form = ReportForm.from_call("get_catalog_items", skus=["NO-SUCH-SKU-1"], seller_id="A1SELLER",
+                                on_invalid_sku="skip", marketplace="US", client=client)
+    form.progress_bar_type = None
+    with warnings.catch_warnings(record=True) as leaked:
+        warnings.simplefilter("always")
+        form.run()
+    assert form.error is None, form.error
+    assert form.warnings and "NO-SUCH-SKU-1" in form.warnings[0]
+    notice = form._message.value
+    assert "amzv-notice" in notice and "NO-SUCH-SKU-1" in notice
+    assert ".py" not in notice and "warnings.warn" not in notice and "Warning:" not in notice
+    assert not leaked  # taken by the form, not printed under it
+
+
+def test_warn_about_an_unknown_sku_stops_naming_it(client: Any) -> None:
+    form = ReportForm.from_call("get_catalog_items", skus=["NO-SUCH-SKU-2"], seller_id="A1SELLER",
+                                on_invalid_sku="raise", marketplace="US", client=client)
+    form.progress_bar_type = None
+    assert form.run() is None and form.error is not None
+    assert "NO-SUCH-SKU-2" in form._message.value
+
+
+def test_export_writes_csv_and_parquet(client: Any, tmp_path: Any) -> None:
+    form = ReportForm.from_call("search_catalog_items", keywords=["coffee"], marketplace="US", client=client)
+    form.progress_bar_type = None
+    frame = form.run()
+    assert form._export_box.layout.display is None and form._export_path.value.endswith(".csv")
+    path = form.export(str(tmp_path / "coffee.csv"))
+    assert path == (tmp_path / "coffee.csv").resolve()
+    assert len(pd.read_csv(path)) == len(frame)
+    assert str(path) in html.unescape(form._export_status.value)
+    form._export_format.value = "parquet"
+    path = form.export(str(tmp_path / "coffee"))
+    assert path.suffix == ".parquet" and list(pd.read_parquet(path).columns) == list(frame.columns)
+    assert form.export("") is None and "empty" in form._export_status.value
 
 
 # ---------------------------------------------------------------------------- secrets

@@ -24,6 +24,13 @@ from amzv_pandas.exceptions import ConfigurationError  # noqa: E402
 from amzv_pandas._specs.marketplaces import MARKETPLACES, get_marketplace  # noqa: E402
 from amzv_pandas._specs.registry import REPORT_TYPES, get_report_type, report_types  # noqa: E402
 from amzv_pandas._frontends.widgets import OPERATIONS, ReportForm  # noqa: E402
+from amzv_pandas._frontends.form_call import field_labels  # noqa: E402
+from amzv_pandas._frontends.form_messages import in_form_words  # noqa: E402
+
+
+def words(form: ReportForm, message: str) -> str:
+    """A library message as the form shows it: its parameters named by the form's field labels."""
+    return in_form_words(message, field_labels(form._c, form.fields, form._option_rows))
 
 PANE_LABELS = [
     "Report", "Country Code", "Market Place", "CSV Report Quote Character", "Select Statuses",
@@ -31,7 +38,7 @@ PANE_LABELS = [
     "End Date", "Select Specific Start Date", "Select Specific End Date", "Days Back to Start From",
     "Days Back to End At", "Query Date Type", "Continue on Invalid SKU Error", "Query",
 ]
-ALWAYS = {"Report", "Country Code", "Market Place"}
+ALWAYS = {"Report", "Country Code"}
 DATE_FIELDS = {"Duration", "Single Date", "Select Specific Date", "Days Back", "Date From", "Start Date",
                "End Date", "Select Specific Start Date", "Select Specific End Date",
                "Days Back to Start From", "Days Back to End At"}
@@ -53,7 +60,7 @@ def test_form_is_a_vbox_with_the_pane_labels_and_a_run_button() -> None:
     menu = form.fields["Report"].control
     assert [label for label, _ in menu.options] == [
         "Get Catalog Items", "Search Catalog Items", "Create and Download Report", "Get Report",
-        "List Reports", "Report Schedules",
+        "List Reports", "Report Schedules", "Vendor Analytics (Data Kiosk)",
     ]
 
 
@@ -104,6 +111,10 @@ def test_fields_shown_only_where_they_apply(call: dict[str, Any], shown: set[str
     form = ReportForm.from_call(**call)
     now = visible(form)
     assert ALWAYS <= now
+    # one marketplace for the catalog, several for the report operations
+    assert len(now & {"Market Place", "Market Places"}) == 1
+    assert ("Market Places" in now) == (call["operation"] in ("read_report", "get_report", "list_reports",
+                                                             "list_report_schedules"))
     assert shown <= now, shown - now
     assert not (hidden & now), hidden & now
     for label in hidden:
@@ -195,7 +206,7 @@ def test_date_range_specific_and_relative_ends() -> None:
     form.fields["End Date"].control.value = "Relative"
     assert visible(form) & DATE_FIELDS == {"Duration", "Start Date", "End Date", "Select Specific Start Date",
                                            "Days Back to End At"}
-    form.fields["Select Specific Start Date"].control.value = dt.date(2024, 3, 1)
+    form.fields["Select Specific Start Date"].control.value = "2024-03-01"
     form.fields["Days Back to End At"].control.value = "2"
     assert form.value["start"] == "2024-03-01" and form.value["end"] == "today-2"
 
@@ -230,9 +241,13 @@ def test_date_errors_are_the_library_messages_next_to_the_field(
     form = ReportForm()
     for label, value in settings.items():
         form.fields[label].control.value = value
-    expected = library_message(**library)
+    expected = words(form, library_message(**library))
     assert form.errors == {field: expected}
     assert expected in html.unescape(form.fields[field].message.value)
+    # the form's words: its labels, no Python parameter or type names
+    assert field in expected
+    for programmer in ("days_back", "pandas Timestamp", "datetime64"):
+        assert programmer not in expected
     assert form.run_button.disabled
     assert form.run() is None and form.result is None
     form.fields["Duration"].control.value = "Single Date"
@@ -247,10 +262,10 @@ def test_future_specific_date_is_refused_like_the_library() -> None:
     form.fields["Duration"].control.value = "Single Date"
     form.fields["Single Date"].control.value = "Specific"
     future = dt.date.today() + dt.timedelta(days=30)
-    form.fields["Select Specific Date"].control.value = future
+    form.fields["Select Specific Date"].control.value = future.isoformat()
     with pytest.raises(ConfigurationError) as info:
         dates.DateRange.parse(single_date=future.isoformat()).resolve(tz=get_marketplace("US"))
-    assert form.errors == {"Select Specific Date": str(info.value)}
+    assert form.errors == {"Select Specific Date": words(form, str(info.value))}
 
 
 def test_report_option_errors_are_validate_options_messages() -> None:
@@ -261,7 +276,8 @@ def test_report_option_errors_are_validate_options_messages() -> None:
     form.option_fields["currencyCode"].control.value = "dollars"
     with pytest.raises(ConfigurationError) as info:
         get_report_type(name).validate_options({"currencyCode": "dollars"})
-    assert form.errors == {"Currency Code": str(info.value)}
+    assert form.errors == {"Currency Code": words(form, str(info.value))}
+    assert form.errors["Currency Code"].startswith("Currency Code 'dollars'")
     assert form.run_button.disabled
     form.option_fields["currencyCode"].control.value = ""  # optional: left out of the call
     assert form.errors == {} and "report_options" not in form.value
@@ -271,14 +287,15 @@ def test_catalog_errors_are_the_catalog_messages() -> None:
     form = ReportForm.from_call("get_catalog_items", skus=["SKU-1"], marketplace="US")
     with pytest.raises(ConfigurationError) as info:
         catalog_api.get_catalog_items(skus=["SKU-1"], marketplace="US", client=object())
-    assert form.errors == {"Seller ID": str(info.value)}
+    assert form.errors == {"Seller ID": words(form, str(info.value))}
+    assert "seller_id" not in form.errors["Seller ID"] and "Seller ID" in form.errors["Seller ID"]
     form.fields["Seller ID"].control.value = "A1SELLER"
     assert form.errors == {} and not form.run_button.disabled
     form.fields["Report"].control.value = "search_catalog_items"
     form.fields["Query"].control.value = ", ".join(f"w{i}" for i in range(30))
     with pytest.raises(ConfigurationError) as info:
         catalog_api.search_catalog_items([f"w{i}" for i in range(30)], marketplace="US", client=object())
-    assert form.errors == {"Query": str(info.value)}
+    assert form.errors == {"Query": words(form, str(info.value))}
 
 
 def test_marketplace_outside_the_client_region_is_refused() -> None:
@@ -288,7 +305,8 @@ def test_marketplace_outside_the_client_region_is_refused() -> None:
     form.fields["Country Code"].control.value = "EU"
     with pytest.raises(ConfigurationError) as info:
         client.resolve_marketplace(form.value["marketplace"])
-    assert form.errors == {"Market Place": str(info.value)}
+    assert form.errors == {"Market Places": words(form, str(info.value))}
+    assert "Client(marketplace=" in form.errors["Market Places"]  # code advice stays code
     assert form.run_button.disabled
 
 
@@ -397,7 +415,9 @@ def test_run_button_is_disabled_while_running(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(form, "_function", lambda: fake)
     clicks = []
     form.register_callback(lambda f: clicks.append(f.result))
-    form.run_button.click()
+    form.run_button.click()  # Run starts the call off the main thread
+    assert form._run_thread is not None
+    form._run_thread.join(10)
     assert seen == [(True, "Running...")]
     assert not form.run_button.disabled
     assert list(form.result["asin"]) == ["B1"] and len(clicks) == 1
@@ -410,13 +430,15 @@ def test_switching_operation_clears_the_result_area(monkeypatch: pytest.MonkeyPa
     form = ReportForm.from_call("search_catalog_items", keywords=["coffee"], marketplace="US")
     monkeypatch.setattr(form, "_function", lambda: lambda **kw: pd.DataFrame({"asin": ["B1"]}))
     form.run()
-    assert form.output.outputs and "rows" in form._status.value
+    assert "B1" in form._preview.value and "1 row × 1 column" in str(form.summary)
+    assert form._result_box.layout.display is None
     form.fields["Report"].control.value = "read_report"  # the user picks another operation
-    assert form.output.outputs == () and form._status.value == ""
+    assert form._preview.value == "" and form._status.value == "" and form.summary is None
+    assert form._result_box.layout.display == "none" and form.output.outputs == ()
     form.run()
-    assert form.output.outputs
+    assert "B1" in form._preview.value
     form.value = {"operation": "list_reports", "marketplace": "US"}  # from code, too
-    assert form.output.outputs == ()
+    assert form._preview.value == "" and form._result_box.layout.display == "none"
 
 
 DURATIONS = [("Single Date", "Specific", None), ("Single Date", "Relative", None),
@@ -474,7 +496,7 @@ def test_date_defaults_follow_the_report_type_but_keep_what_the_user_set() -> No
     picker = form.fields["Select Specific Date"].control
     form.fields["Report Family"].control.value = "seller"
     assert form.errors == {}
-    chosen = dt.date(2024, 3, 1)
+    chosen = "2024-03-01"
     picker.value = chosen
     form.fields["Report Family"].control.value = "vendor"
     assert picker.value == chosen
