@@ -374,13 +374,6 @@ def sync_account(plan: SyncPlan, client: Any, account: str, *, progress_bar_type
     from .._util.progress import SharedProgress
     from .layout import check_account_name, prepare_dataset
 
-    if source_view(report_type) is not None:  # Data Kiosk Vendor Analytics (issue 14)
-        return sync_source(report_type, path, start=start, end=end, marketplace=marketplace,
-                           report_options=report_options, budget=budget, progress_bar_type=progress_bar_type,
-                           client=client, today=today, allow_unknown=allow_unknown, **source_options)
-    if source_options:
-        raise TypeError(f"sync() got unexpected keyword argument(s) {', '.join(sorted(source_options))} for "
-                        f"report type {report_type!r} (metrics, group_by... are for 'vendor_analytics:<view>')")
     t0 = _monotonic()
     check_account_name(account)
     markets = _resolve_markets(client, plan.marketplace)
