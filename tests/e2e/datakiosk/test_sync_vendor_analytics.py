@@ -1,6 +1,7 @@
-"""sync_vendor_analytics against the sandbox: the dataset equals read_vendor_analytics, a rerun makes no call,
-an error mid-run and a subprocess killed at any point resume to the same dataset, and a killed run's
-query in flight is polled again rather than created again."""
+"""sync_vendor_analytics against the sandbox: the dataset (account=/marketplace_id=/day=) equals
+read_vendor_analytics, a rerun makes no call, an error mid-run and a subprocess killed at any point resume
+to the same dataset, a killed run's query in flight is polled again rather than created again, and two
+sandbox accounts sync into one dataset through accounts=."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from amzv_pandas.exceptions import ServerError
 VA = importlib.import_module("amzv_pandas._sync.vendor_analytics")
 START, END = "today-70", "today-10"  # 61 final days: windows of 30, 30 and 1, two pages each
 METRICS = ["traffic", "orders.orderedUnitsWithRevenue", "costs.netPPM"]
-KEY = ["startDate", "marketplaceId", "asin"]
+KEY = ["account", "marketplaceId", "startDate", "asin"]
 
 CHILD = textwrap.dedent('''
     import json, os, sys
@@ -58,6 +59,19 @@ def canon(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
+def as_read(synced: pd.DataFrame, read: pd.DataFrame) -> pd.DataFrame:
+    """A synced account's rows in read_vendor_analytics' columns (read_synced adds the account first, then
+    the marketplace of the path), sorted as ``canon`` sorts."""
+    assert list(synced.columns[:2]) == ["account", "marketplaceId"] and synced["account"].nunique() <= 1
+    assert set(synced.columns) == {"account", *read.columns}
+    keys = [k for k in KEY if k != "account"]
+    return synced[list(read.columns)].sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def read_canon(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values([k for k in KEY if k != "account"], kind="stable").reset_index(drop=True)
+
+
 def run(client, path, **kw):
     return amzv.sync_vendor_analytics(path, start=START, end=END, metrics=METRICS, client=client,
                                       progress_bar_type=None, **kw)
@@ -80,8 +94,9 @@ def reference(server, tmp_path_factory):
 def test_the_dataset_is_what_read_vendor_analytics_returns(sb, client, tmp_path, reference):
     frame = amzv.read_vendor_analytics(START, END, metrics=METRICS, client=client, progress_bar_type=None,
                                        poll_interval=0.02, cache=False)
-    pd.testing.assert_frame_equal(reference, canon(frame.reset_index(drop=True)).astype(reference.dtypes.to_dict()))
-    assert not reference.duplicated(KEY).any() and set(reference["marketplaceId"]) == {"ATVPDKIKX0DER",
+    want = read_canon(frame)
+    pd.testing.assert_frame_equal(as_read(reference, want), want.astype(reference[want.columns].dtypes.to_dict()))
+    assert not reference.duplicated(KEY).any() and reference["account"].nunique() == 1 and set(reference["marketplaceId"]) == {"ATVPDKIKX0DER",
                                                                                       "A2EUQ1WTGCTBG2"}
     assert reference["orders_orderedUnitsWithRevenue_value_amount"].dtype == "Float64"
     result = run(client, tmp_path / "va")
@@ -104,11 +119,13 @@ def test_weeks_months_totals_and_forecasts(client, tmp_path, kw):
     want = amzv.read_vendor_analytics(start, end, client=client, progress_bar_type=None, poll_interval=0.02,
                                       cache=False, **kw)
     keys = [c for c in ("startDate", "marketplaceId", "asin", "forecasting_weekNumber") if c in want.columns]
-    assert len(got) == len(want) > 0 and not got.duplicated(keys).any()
+    assert len(got) == len(want) > 0 and not got.duplicated(["account", *keys]).any()
+    assert set(got.columns) == {"account", *want.columns}
+    got = got[list(want.columns)]
     pd.testing.assert_frame_equal(got.sort_values(keys).reset_index(drop=True),
                                   want.sort_values(keys).reset_index(drop=True).astype(got.dtypes.to_dict()))
     # a period's rows live in the partition of its first day (a Sunday, or the 1st)
-    days = {p.name[4:] for p in (tmp_path / "va").glob("marketplace_id=*/day=*")}
+    days = {p.name[4:] for p in (tmp_path / "va").glob("account=*/marketplace_id=*/day=*")}
     assert days == set(want["startDate"].dt.strftime("%Y-%m-%d"))
 
 
@@ -181,3 +198,39 @@ def test_a_killed_runs_query_is_polled_again_not_created_again(make_fresh_sandbo
     assert result.status == "complete"
     # 3 windows of one page: each query created once, the killed run's one(s) polled again
     assert sb.stats()["calls"]["createQuery"] == 3
+
+
+def test_two_sandbox_accounts_sync_into_one_dataset(make_fresh_sandbox, tmp_path):
+    """accounts=sb.clients(): one query per window per account, each account's rows its own data."""
+    sb = make_fresh_sandbox(speed=1000, processing_seconds=1.0, datakiosk_page_size=50, accounts=2)
+    clients = sb.clients()
+    names = [c.name for c in clients]
+    r = amzv.sync_vendor_analytics(tmp_path / "va", accounts=clients, start=START, end=END, metrics=METRICS,
+                                   progress_bar_type=None)
+    assert r.status == "complete" and len(r.pairs) == 2 and r.days_added == 2 * 61
+    # Each account ran its own queries (one per window page, the same for both) on its own quota, no 429.
+    stats = sb.stats_by_account()
+    pairs = {p.account: p for p in r.pairs}
+    for name in names:
+        assert stats[name]["calls"]["createQuery"] == pairs[name].calls["createQuery"] >= 3, name
+        assert stats[name]["throttled"] == {}, name
+    assert pairs[names[0]].calls["createQuery"] == pairs[names[1]].calls["createQuery"]  # (polls may differ)
+    assert sorted(p.name for p in (tmp_path / "va").iterdir()) == ["_amzv_sync", *(f"account={n}" for n in names)]
+    df = amzv.read_synced(tmp_path / "va")
+    assert not df.duplicated(KEY).any() and sorted(set(df["account"])) == sorted(names)
+    # Each account's rows are what that account's read_vendor_analytics returns (its own seeded data).
+    per_account = []
+    for client in clients:
+        want = read_canon(client.read_vendor_analytics(START, END, metrics=METRICS, progress_bar_type=None,
+                                                       poll_interval=0.02, cache=False))
+        got = amzv.read_synced(tmp_path / "va", accounts=client.name)
+        pd.testing.assert_frame_equal(as_read(got, want), want.astype(got[want.columns].dtypes.to_dict()))
+        per_account.append(want)
+    assert not per_account[0].equals(per_account[1])
+    h = amzv.sync_history(tmp_path / "va")
+    assert sorted(zip(h["account"], h["marketplace_id"])) == [(n, "ALL") for n in sorted(names)]
+    # The same accounts through amzv.sync: nothing is missing, no Data Kiosk call.
+    sb.reset_stats()
+    again = amzv.sync("vendor_analytics:manufacturing", tmp_path / "va", accounts=clients, start=START, end=END,
+                      metrics=METRICS, progress_bar_type=None)
+    assert again.days_added == 0 and again.status == "complete" and dk_calls(sb) == 0
