@@ -5,6 +5,7 @@ sandbox accounts sync into one dataset through accounts=."""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import importlib
 import json
 import os
@@ -234,3 +235,107 @@ def test_two_sandbox_accounts_sync_into_one_dataset(make_fresh_sandbox, tmp_path
     again = amzv.sync("vendor_analytics:manufacturing", tmp_path / "va", accounts=clients, start=START, end=END,
                       metrics=METRICS, progress_bar_type=None)
     assert again.days_added == 0 and again.status == "complete" and dk_calls(sb) == 0
+
+
+# --------------------------------------------------------------------------- two accounts killed, and Dask
+
+CHILD_ACCOUNTS = textwrap.dedent('''
+    import json, os
+    import amzv_pandas as amzv
+    from amzv_pandas._facade.client import Client
+    from amzv_pandas._transport.lwa import Credentials
+
+    cfg = json.loads(os.environ["DK_SYNC"])
+    os.environ["AMZV_POLL_INTERVAL"] = "0.02"
+    clients = [Client(name=name, credentials=Credentials(**creds), endpoint=cfg["url"], token_url=cfg["token_url"],
+                      marketplace="US", cache_dir=cfg["cache"] + "-" + name) for name, creds in cfg["accounts"]]
+    amzv.sync_vendor_analytics(cfg["path"], accounts=clients, start=cfg["start"], end=cfg["end"],
+                               metrics=cfg["metrics"], progress_bar_type=None)
+''')
+
+
+@pytest.fixture(scope="module")
+def two(make_sandbox, sandbox_options):
+    """The module's sandbox acting as two accounts."""
+    return make_sandbox(**sandbox_options, accounts=2)
+
+
+@pytest.fixture(scope="module")
+def two_reference(two, tmp_path_factory):
+    """An uninterrupted two-account run's dataset."""
+    path = tmp_path_factory.mktemp("two-reference") / "va"
+    VA._poll_interval = 0.02
+    try:
+        result = amzv.sync_vendor_analytics(path, accounts=two.clients(), start=START, end=END, metrics=METRICS,
+                                            progress_bar_type=None)
+    finally:
+        VA._poll_interval = None
+    assert result.status == "complete" and result.days_added == 2 * 61
+    return canon(amzv.read_synced(path))
+
+
+@pytest.mark.parametrize("point", ["fetched:2", "partition:5", "state:4", "window:3"])
+def test_two_accounts_killed_resume_to_the_same_dataset(two, tmp_path, two_reference, point):
+    path = tmp_path / "va"
+    accounts = [(two.account_name(k), {"client_id": two.account_credentials(k).client_id,
+                                        "client_secret": two.account_credentials(k).client_secret,
+                                        "refresh_token": two.account_credentials(k).refresh_token}) for k in (1, 2)]
+    cfg = {"url": two.url, "token_url": two.token_url, "cache": str(tmp_path / "cache"), "path": str(path),
+           "start": START, "end": END, "metrics": METRICS, "accounts": accounts}
+    env = {**os.environ, "AMZV_SYNC_FSYNC": "0", "DK_SYNC": json.dumps(cfg), "AMZV_SYNC_KILL_AT": point}
+    child = subprocess.Popen([sys.executable, "-c", CHILD_ACCOUNTS], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == -signal.SIGKILL, err.decode()[-2000:]
+    clients = [two.client(account=k, cache_dir=f"{tmp_path / 'cache'}-{name}") for k, (name, _) in
+               enumerate(accounts, start=1)]  # each its cache (and the killed run's in-flight records)
+    try:
+        result = amzv.sync_vendor_analytics(path, accounts=clients, start=START, end=END, metrics=METRICS,
+                                            progress_bar_type=None)
+    finally:
+        for c in clients:
+            c.close()
+    assert result.status == "complete" and result.days_remaining == 0
+    got = canon(amzv.read_synced(path))
+    assert not got.duplicated(KEY).any()
+    pd.testing.assert_frame_equal(got, two_reference)
+    h = amzv.sync_history(path)
+    assert "killed" in h["status"].tolist() and set(h["account"]) == {n for n, _ in accounts}
+
+
+def test_a_dask_cluster_executor_gives_the_in_process_dataset(two, tmp_path, two_reference, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    from amzv_pandas._transport.profiles import save_profile
+
+    # The accounts as profiles: a worker rebuilds each from its name (the secrets stay in the file).
+    monkeypatch.setenv("AMZV_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("AMZV_POLL_INTERVAL", "0.02")  # the workers' poll pace (they inherit the environment)
+    for k in (1, 2):
+        save_profile(two.account_name(k), two.account_credentials(k), marketplace="US", endpoint=two.url,
+                     token_url=two.token_url)
+    secrets = [s for k in (1, 2) for s in (two.account_credentials(k).refresh_token,
+                                           two.account_credentials(k).client_secret)]
+    payloads: list[bytes] = []
+
+    class Recording(cf.Executor):
+        """Pickles every task as Dask does (cloudpickle), to look for secrets, then runs it on ``inner``."""
+
+        def __init__(self, inner):
+            self.inner = inner
+
+        def submit(self, fn, /, *args, **kwargs):
+            import cloudpickle
+
+            payloads.append(cloudpickle.dumps((fn, args, kwargs)))
+            return self.inner.submit(fn, *args, **kwargs)
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None,
+                                  silence_logs=50) as cluster, distributed.Client(cluster) as dask_client:
+        r = amzv.sync("vendor_analytics:manufacturing", tmp_path / "va", start=START, end=END, metrics=METRICS,
+                      accounts=[two.account_name(1), two.account_name(2)], progress_bar_type=None,
+                      executor=Recording(dask_client.get_executor()))
+    assert r.status == "complete" and r.days_added == 2 * 61
+    assert len(payloads) == 2  # one task per account
+    for payload in payloads:
+        assert not any(s.encode() in payload for s in secrets), "a secret crossed into the task graph"
+    pd.testing.assert_frame_equal(canon(amzv.read_synced(tmp_path / "va")), two_reference)
