@@ -484,3 +484,21 @@ def test_the_plan_and_a_task_pickle_without_a_client(tmp_path):
     assert plan.with_marketplaces([US]).selection == US
     task = pickle.dumps(functools.partial(_sync_task, plan))  # what a Dask worker receives (with a spec)
     assert b"Client" not in task and b"refresh_token" not in task
+
+
+def test_cli_syncs_vendor_analytics_of_several_profiles(tmp_path, kiosk, capsys):
+    from amzv_pandas._frontends.cli import sync_main
+    from amzv_pandas._transport.lwa import Credentials
+    from amzv_pandas._transport.profiles import save_profile
+
+    for name, token in (("acme-us", "r1"), ("brandx", "r2")):
+        save_profile(name, Credentials(client_id="id", client_secret="s", refresh_token=token), marketplace="US",
+                     endpoint="http://127.0.0.1:9")
+    argv = ["vendor_analytics:manufacturing", str(tmp_path / "va"), "--start", "2026-04-20", "--end", "2026-04-29",
+            "--today", "2026-06-01", "--no-progress", "--account", "acme-us", "--account", "brandx"]
+    assert sync_main(argv) == 0
+    assert "complete" in capsys.readouterr().out
+    df = amzv.read_synced(tmp_path / "va")
+    assert sorted(set(zip(df["account"], df["marketplaceId"]))) == [("acme-us", CA), ("acme-us", US),
+                                                                    ("brandx", CA), ("brandx", US)]
+    assert len(kiosk.windows) == 2 and not df.duplicated(KEY).any()
