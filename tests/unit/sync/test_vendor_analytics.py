@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 import amzv_pandas as amzv
 from amzv_pandas._facade.client import Client
-from amzv_pandas.exceptions import AmzvError, ConfigurationError, QueryFatalError, SyncError
+from amzv_pandas.exceptions import (AccountError, AccountErrorWarning, AmzvError, ConfigurationError, QueryFatalError,
+                                    ServerError, SyncError)
 
 VA = importlib.import_module("amzv_pandas._sync.vendor_analytics")
 TODAY = dt.date(2026, 6, 1)  # days up to 2026-05-28 are final (72 h after their end, US time)
@@ -74,8 +75,11 @@ class FakeKiosk:
         self.empty: set[dt.date] = set()
         self.fatal: dict[dt.date, str] = {}
         self.markets = (US, CA)
+        self.failing: set[str] = set()  # client names whose queries fail
 
     def __call__(self, start, end, *, options, marketplace, client):
+        if client.name in self.failing:
+            raise ServerError("the service is down for this account")
         self.windows.append((start, end))
         self.options.append(options)
         for day, category in self.fatal.items():
@@ -502,3 +506,18 @@ def test_cli_syncs_vendor_analytics_of_several_profiles(tmp_path, kiosk, capsys)
     assert sorted(set(zip(df["account"], df["marketplaceId"]))) == [("acme-us", CA), ("acme-us", US),
                                                                     ("brandx", CA), ("brandx", US)]
     assert len(kiosk.windows) == 2 and not df.duplicated(KEY).any()
+
+
+def test_a_failing_account_warns_or_raises_and_the_others_are_synced(tmp_path, kiosk):
+    kiosk.failing = {"bad"}
+    kw = dict(start=START, end=END, metrics="traffic", today=TODAY, progress_bar_type=None)
+    accounts = [_client("good"), _client("bad", token="r2")]
+    with pytest.warns(AccountErrorWarning, match="bad"):
+        r = amzv.sync_vendor_analytics(tmp_path / "warn", accounts=accounts, on_account_error="warn", **kw)
+    assert r.account == "good" and r.status == "complete"
+    assert set(amzv.read_synced(tmp_path / "warn")["account"]) == {"good"}
+    with pytest.raises(AccountError, match="bad") as info:
+        amzv.sync("vendor_analytics:manufacturing", tmp_path / "raise", accounts=accounts, **kw)
+    assert info.value.results["good"].status == "complete"
+    h = amzv.sync_history(tmp_path / "raise")
+    assert dict(zip(h["account"], h["status"])) == {"good": "complete", "bad": "error"}
