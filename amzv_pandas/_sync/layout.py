@@ -9,7 +9,10 @@
 
 Every account × marketplace pair (a *pair*) is synced on its own: its own state, history,
 lock and temp folder, so pairs run side by side (threads, processes, Dask workers) without
-sharing a file. The partition columns live only in the path (see :mod:`.store`).
+sharing a file. The partition columns live only in the path (see :mod:`.store`). A Vendor
+Analytics query answers every marketplace of its account at once, so its pair is the account ×
+``ALL`` (``_amzv_sync/account=A/marketplace_id=ALL/``; :data:`~amzv_pandas._sync.sources.ALL_MARKETPLACES`)
+and its rows go to each marketplace's folder (:mod:`.vendor_analytics`).
 
 The single-account layout (``PATH/marketplace_id=.../day=...`` with ``PATH/_amzv_sync/state.json``)
 is still read as it is, its rows belonging to the account recorded in its state; the next
