@@ -50,7 +50,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     # dates and append-mode sync
     "DateRange": ("_specs.dates", "DateRange"),
     "sync": ("_facade.datasets", "sync"),
-    "sync_vendor_analytics": ("_facade.api", "sync_vendor_analytics"),
+    "sync_vendor_analytics": ("_facade.datasets", "sync_vendor_analytics"),
     "read_synced": ("_facade.datasets", "read_synced"),
     "sync_history": ("_sync.sync", "sync_history"),
     "SyncResult": ("_sync.sync", "SyncResult"),

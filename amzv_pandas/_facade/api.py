@@ -31,7 +31,7 @@ from .client import Client
 __all__ = ["get_default_client", "set_default_client", "resolve_client", "read_report", "get_report",
            "list_reports", "list_report_schedules", "cache_info", "clear_cache", "get_catalog_items",
            "search_catalog_items", "marketplace_participations", "sync"]
-__all__ += ["read_vendor_analytics", "query_data_kiosk", "sync_vendor_analytics"]
+__all__ += ["read_vendor_analytics", "query_data_kiosk"]
 
 _default_client: Client | None = None
 _default_lock = threading.Lock()
@@ -343,8 +343,6 @@ def _domain_function(name: str) -> Callable[..., Any]:
         from .._datakiosk import api as module
     elif name == "marketplace_participations":
         from .. import _sellers as module
-    elif name == "sync_vendor_analytics":
-        from .._sync import vendor_analytics as module
     else:  # "sync"
         from .._sync import sync as module
     return getattr(module, name)
@@ -353,7 +351,7 @@ def _domain_function(name: str) -> Callable[..., Any]:
 _WRAPPED = frozenset({"read_report", "get_report", "list_reports", "list_report_schedules", "cache_info",
                       "clear_cache", "get_catalog_items", "search_catalog_items", "marketplace_participations",
                       "sync"})
-_WRAPPED |= frozenset({"read_vendor_analytics", "query_data_kiosk", "sync_vendor_analytics"})
+_WRAPPED |= frozenset({"read_vendor_analytics", "query_data_kiosk"})
 _wrap_lock = threading.Lock()
 
 

@@ -1,12 +1,17 @@
-"""``amzv.sync`` and ``amzv.read_synced``: one synced dataset for many accounts.
+"""``amzv.sync``, ``amzv.sync_vendor_analytics`` and ``amzv.read_synced``: one synced dataset for many accounts.
 
-:func:`sync` is the domain :func:`amzv_pandas._sync.sync.sync` for one account (the default
-client or ``client=``), and for ``accounts=`` it checks everything before any call, prepares the
-dataset once here (a single-account dataset is moved under its account's name), then runs one
-task per account with :func:`~amzv_pandas._facade.accounts.run_accounts`: in a thread pool, or
-in any ``executor`` (a Dask cluster's). A task carries the checked :class:`~amzv_pandas._sync.sync.SyncPlan`
-and the account's spec (a profile name or ``Client`` keywords, rebuilt on the worker), never a
-``Client``; each account's marketplaces run in its task, so its quotas hold.
+:func:`sync` and :func:`sync_vendor_analytics` are the domain functions
+(:func:`amzv_pandas._sync.sync.sync`, :func:`amzv_pandas._sync.vendor_analytics.sync_vendor_analytics`)
+for one account (the default client or ``client=``). For ``accounts=`` the domain checks the call
+once into a plan (``plan_sync``: a :class:`~amzv_pandas._sync.sync.SyncPlan` for a report type, a
+:class:`~amzv_pandas._sync.vendor_analytics.VendorAnalyticsPlan` for ``"vendor_analytics:<view>"``;
+both have the same interface), then :func:`_sync_accounts` checks every account against it
+(``check_account``) and prepares the dataset once here (a single-account dataset is moved under
+its account's name) before any call, and runs one task per account with
+:func:`~amzv_pandas._facade.accounts.run_accounts`: in a thread pool, or in any ``executor`` (a
+Dask cluster's). A task carries the picklable plan and the account's spec (a profile name or
+``Client`` keywords, rebuilt on the worker), never a ``Client``; each account's work runs in its
+task, so its quotas hold.
 """
 
 from __future__ import annotations
@@ -18,19 +23,33 @@ from typing import Any
 
 from ..exceptions import ConfigurationError
 
-__all__ = ["sync", "read_synced"]
+__all__ = ["sync", "sync_vendor_analytics", "read_synced"]
+
+
+#: The account parameters of both functions' docstrings (inserted before ``client``).
+_ACCOUNTS_DOC = """
+    accounts : list, optional
+        Many accounts into the one dataset: profile names, ``Client`` objects, or mappings of
+        ``Client`` keyword arguments plus an optional ``"name"`` (the ``account`` partition;
+        letters, digits, ``.``, ``_``, ``-``). Every item is checked before any call. The accounts
+        run concurrently (each account's marketplaces in its own task, so its quotas hold), each
+        account × marketplace with its own state, history and lock. Not together with ``client``.
+    on_account_error : {"raise", "warn"}, default "raise"
+        With ``accounts``: ``"raise"`` raises :class:`~amzv_pandas.exceptions.AccountError` naming the
+        failing account once the others finished (its ``.results`` hold their SyncResults);
+        ``"warn"`` issues an :class:`~amzv_pandas.exceptions.AccountErrorWarning` and returns the others'.
+    executor : concurrent.futures.Executor, optional
+        With ``accounts``: where each account's sync runs (default: a thread pool here), e.g.
+        ``distributed.Client(cluster).get_executor()``. Accounts given as profile names or
+        mappings are rebuilt on the worker; ``path`` must be a folder every worker can reach.
+"""
 
 
 def _sync_task(plan: Any, spec: Any, progress: Any) -> Any:
     """One account's sync, where the executor runs it (top level: it pickles)."""
-    from .._sync.sync import sync_account
-
     client = spec.build_client()
-    if spec.marketplaces:  # the account's own marketplaces (a mapping's "marketplace" list)
-        import dataclasses
-
-        plan = dataclasses.replace(plan, marketplace=list(spec.marketplaces))
-    return sync_account(plan, client, spec.name, bar=progress, progress_bar_type=None, legacy_owner=None)
+    # The account's own marketplaces (a mapping's "marketplace" list) when the call names none.
+    return plan.with_marketplaces(spec.marketplaces).run_account(client, spec.name, bar=progress, legacy_owner=None)
 
 
 def _legacy_owner(root: Path, specs: list[Any]) -> str:
@@ -49,39 +68,32 @@ def _legacy_owner(root: Path, specs: list[Any]) -> str:
     return specs[0].name
 
 
-def sync(report_type: str, path: Any, *, start: Any, end: Any = "yesterday", marketplace: Any = None,
-         report_options: Any = None, budget: Any = None, progress_bar_type: Any = "auto", client: Any = None,
-         today: Any = None, allow_unknown: bool = False, accounts: Any = None, on_account_error: str = "raise",
-         executor: Any = None, **source_options: Any) -> Any:
-    from .._sync import sync as domain
-    from .._util.checks import check_choice, check_writable_dir
-    from .._util.progress import SharedProgress, validate_progress_bar_type
-    from .accounts import ON_ACCOUNT_ERROR, check_executor, resolve_accounts, run_accounts
+def _check_keywords(accounts: Any, client: Any, on_account_error: Any, executor: Any) -> None:
+    from .._util.checks import check_choice
+    from .accounts import ON_ACCOUNT_ERROR, check_executor
 
-    on_account_error = check_choice(on_account_error, "on_account_error", ON_ACCOUNT_ERROR)
+    check_choice(on_account_error, "on_account_error", ON_ACCOUNT_ERROR)
     check_executor(executor)
-    if accounts is None:
-        if executor is not None:
-            msg = "executor= runs the per-account work of accounts=; without accounts= there is nothing to run on it"
-            raise ConfigurationError(msg, parameter="executor", allowed="executor= together with accounts=")
-        from .api import _client_for_call
-
-        return domain.sync(report_type, path, start=start, end=end, marketplace=marketplace,
-                           report_options=report_options, budget=budget, progress_bar_type=progress_bar_type,
-                           client=_client_for_call(client), today=today, allow_unknown=allow_unknown,
-                           **source_options)
-    if client is not None:
+    if accounts is None and executor is not None:
+        msg = "executor= runs the per-account work of accounts=; without accounts= there is nothing to run on it"
+        raise ConfigurationError(msg, parameter="executor", allowed="executor= together with accounts=")
+    if accounts is not None and client is not None:
         msg = "give accounts= or client=, not both (a Client may be an item of accounts=, e.g. accounts=[client, 'b'])"
         raise ConfigurationError(msg, parameter="accounts", allowed="accounts= or client=")
-    validate_progress_bar_type(progress_bar_type)
-    plan = domain.plan_sync(report_type, path, start=start, end=end, marketplace=marketplace,
-                            report_options=report_options, budget=budget, today=today, allow_unknown=allow_unknown)
-    specs = resolve_accounts(accounts, marketplace=marketplace, executor=executor)
-    from .._sync.layout import check_account_name, prepare_dataset
 
+
+def _sync_accounts(plan: Any, accounts: Any, *, marketplace: Any, progress_bar_type: Any, on_account_error: str,
+                   executor: Any) -> Any:
+    """Any source's checked ``plan`` (a ``SyncPlan`` or a ``VendorAnalyticsPlan``: the same interface) once
+    per account: every account checked and the dataset prepared before any call, one task per account."""
+    from .._sync.layout import prepare_dataset
+    from .._sync.sync import combine_results
+    from .._util.progress import SharedProgress
+    from .accounts import resolve_accounts, run_accounts
+
+    specs = resolve_accounts(accounts, marketplace=marketplace, executor=executor)
     for spec in specs:  # everything an account's task would refuse, refused here, before any call
-        check_account_name(spec.name)
-        check_writable_dir(spec.build_client().cache_dir, "cache_dir")
+        plan.with_marketplaces(spec.marketplaces).check_account(spec.build_client(), spec.name)
     root = Path(plan.root)
     prepare_dataset(root, plan.identity, _legacy_owner(root, specs))
     shared = SharedProgress(progress_bar_type, desc=f"sync {plan.report_type}")
@@ -90,7 +102,54 @@ def sync(report_type: str, path: Any, *, start: Any, end: Any = "yesterday", mar
                                on_account_error=on_account_error, progress=shared)
     finally:
         shared.close()
-    return domain.combine_results(list(results.values()), path=str(root))
+    return combine_results(list(results.values()), path=str(root))
+
+
+def sync(report_type: str, path: Any, *, start: Any, end: Any = "yesterday", marketplace: Any = None,
+         report_options: Any = None, budget: Any = None, progress_bar_type: Any = "auto", client: Any = None,
+         today: Any = None, allow_unknown: bool = False, accounts: Any = None, on_account_error: str = "raise",
+         executor: Any = None, **source_options: Any) -> Any:
+    from .._sync import sync as domain
+    from .._util.progress import validate_progress_bar_type
+
+    _check_keywords(accounts, client, on_account_error, executor)
+    if accounts is None:
+        from .api import _client_for_call
+
+        return domain.sync(report_type, path, start=start, end=end, marketplace=marketplace,
+                           report_options=report_options, budget=budget, progress_bar_type=progress_bar_type,
+                           client=_client_for_call(client), today=today, allow_unknown=allow_unknown,
+                           **source_options)
+    validate_progress_bar_type(progress_bar_type)
+    plan = domain.plan_sync(report_type, path, start=start, end=end, marketplace=marketplace,
+                            report_options=report_options, budget=budget, today=today, allow_unknown=allow_unknown,
+                            **source_options)
+    return _sync_accounts(plan, accounts, marketplace=marketplace, progress_bar_type=progress_bar_type,
+                          on_account_error=on_account_error, executor=executor)
+
+
+def sync_vendor_analytics(path: Any, *, start: Any, end: Any = "yesterday", view: str = "manufacturing",
+                          aggregate_by: str = "DAY", metrics: Any = None, group_by: Any = ("asin",),
+                          totals: bool = False, currency: Any = None, marketplace: Any = None, budget: Any = None,
+                          progress_bar_type: Any = "auto", client: Any = None, today: Any = None,
+                          accounts: Any = None, on_account_error: str = "raise", executor: Any = None) -> Any:
+    from .._sync import vendor_analytics as domain
+    from .._util.progress import validate_progress_bar_type
+
+    _check_keywords(accounts, client, on_account_error, executor)
+    query = dict(view=view, aggregate_by=aggregate_by, metrics=metrics, group_by=group_by, totals=totals,
+                 currency=currency)
+    if accounts is None:
+        from .api import _client_for_call
+
+        return domain.sync_vendor_analytics(path, start=start, end=end, marketplace=marketplace, budget=budget,
+                                            progress_bar_type=progress_bar_type, client=_client_for_call(client),
+                                            today=today, **query)
+    validate_progress_bar_type(progress_bar_type)
+    plan = domain.plan_vendor_analytics(path, start=start, end=end, marketplace=marketplace, budget=budget,
+                                        today=today, **query)
+    return _sync_accounts(plan, accounts, marketplace=marketplace, progress_bar_type=progress_bar_type,
+                          on_account_error=on_account_error, executor=executor)
 
 
 def read_synced(path: Any, start: Any = None, end: Any = None, *, accounts: Any = None, marketplace: Any = None,
@@ -111,32 +170,25 @@ def read_synced(path: Any, start: Any = None, end: Any = None, *, accounts: Any 
 
 
 def _docs() -> None:
-    """The domain functions' documentation, with the many-account parameters of :func:`sync`."""
-    from .._sync import dataset, sync as domain
+    """The domain functions' documentation, with the many-account parameters of :func:`sync` and
+    :func:`sync_vendor_analytics`."""
+    from .._sync import dataset, sync as domain, vendor_analytics
 
-    doc = domain.sync.__doc__ or ""
+    for public, wrapped in ((sync, domain.sync), (sync_vendor_analytics, vendor_analytics.sync_vendor_analytics)):
+        _document(public, wrapped)
+    read_synced.__doc__ = dataset.read_synced.__doc__
+    read_synced.__signature__ = inspect.signature(dataset.read_synced)  # type: ignore[attr-defined]
+    read_synced.__wrapped__ = dataset.read_synced  # type: ignore[attr-defined]
+
+
+def _document(public: Any, wrapped: Any) -> None:
+    """``public`` shown as ``wrapped``: its docstring with the account parameters before ``client``'s,
+    its parameters with ``client`` optional and the account keywords added (``**source_options`` last)."""
+    doc = wrapped.__doc__ or ""
     marker = "\n    client : "
     at = doc.find(marker)
-    extra = """
-    accounts : list, optional
-        Many accounts into the one dataset: profile names, ``Client`` objects, or mappings of
-        ``Client`` keyword arguments plus an optional ``"name"`` (the ``account`` partition;
-        letters, digits, ``.``, ``_``, ``-``). Every item is checked before any call. The accounts
-        run concurrently (each account's marketplaces in its own task, so its quotas hold), each
-        account × marketplace with its own state, history and lock. Not together with ``client``.
-    on_account_error : {"raise", "warn"}, default "raise"
-        With ``accounts``: ``"raise"`` raises :class:`~amzv_pandas.exceptions.AccountError` naming the
-        failing account once the others finished (its ``.results`` hold their SyncResults);
-        ``"warn"`` issues an :class:`~amzv_pandas.exceptions.AccountErrorWarning` and returns the others'.
-    executor : concurrent.futures.Executor, optional
-        With ``accounts``: where each account's sync runs (default: a thread pool here), e.g.
-        ``distributed.Client(cluster).get_executor()``. Accounts given as profile names or
-        mappings are rebuilt on the worker; ``path`` must be a folder every worker can reach.
-"""
-    sync.__doc__ = doc[:at + 1] + extra.lstrip("\n") + doc[at + 1:] if at >= 0 else doc
-    read_synced.__doc__ = dataset.read_synced.__doc__
-    # Shown as the domain functions they wrap: same parameters (client optional, accounts= added).
-    sig = inspect.signature(domain.sync)
+    public.__doc__ = doc[:at + 1] + _ACCOUNTS_DOC.lstrip("\n") + doc[at + 1:] if at >= 0 else doc
+    sig = inspect.signature(wrapped)
     params = [p.replace(default=None, annotation="Client | None") if p.name == "client" else p
               for p in sig.parameters.values()]
     variadic = [p for p in params if p.kind is inspect.Parameter.VAR_KEYWORD]
@@ -144,10 +196,8 @@ def _docs() -> None:
     params += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a) for n, d, a in (
         ("accounts", None, "Sequence[Any] | None"), ("on_account_error", "raise", "str"),
         ("executor", None, "Executor | None"))] + variadic
-    sync.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
-    sync.__wrapped__ = domain.sync  # type: ignore[attr-defined]
-    read_synced.__signature__ = inspect.signature(dataset.read_synced)  # type: ignore[attr-defined]
-    read_synced.__wrapped__ = dataset.read_synced  # type: ignore[attr-defined]
+    public.__signature__ = sig.replace(parameters=params)
+    public.__wrapped__ = wrapped
 
 
 _docs()

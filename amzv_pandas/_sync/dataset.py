@@ -21,7 +21,7 @@ from .._specs.dates import DateLike, DateRange, resolve_today
 from ..exceptions import ConfigurationError, SyncError
 from .store import FOOTER_KEY, META_DIR, PART_FILE, checkpoint, fsync_dir, load_state, save_state, write_atomic
 
-__all__ = ["existing_partitions", "reconcile", "write_window", "read_synced"]
+__all__ = ["existing_partitions", "reconcile", "write_window", "read_synced", "row_days", "PARTITION_COLUMNS"]
 
 
 # --------------------------------------------------------------------------- #
@@ -91,7 +91,7 @@ def _date_column(frame: pd.DataFrame) -> str | None:
     return None
 
 
-def _row_days(frame: pd.DataFrame, first: _dt.date, last: _dt.date) -> pd.Series:
+def row_days(frame: pd.DataFrame, first: _dt.date, last: _dt.date) -> pd.Series:
     """The partition day of each row, clamped into ``first`` → ``last``."""
     col = _date_column(frame)
     if col is None or frame.empty:
@@ -143,7 +143,7 @@ def write_window(base: Path, meta: Path, frame: pd.DataFrame, first: _dt.date,
     frame = frame.copy()
     frame.attrs = {}
     counts: dict[_dt.date, int] = {}
-    for day, part in frame.groupby(_row_days(frame, first, last).to_numpy(), sort=True):
+    for day, part in frame.groupby(row_days(frame, first, last).to_numpy(), sort=True):
         _write_partition(base, meta, day, part,
                          {**footer, "day": day.isoformat(), "rows": len(part)})
         counts[day] = len(part)
@@ -290,9 +290,11 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
         pairs = [p for p in pairs if p[0] in wanted_accounts]
     if wanted_mps is not None:
         pairs = [p for p in pairs if p[1] in wanted_mps]
-    zone_mps = wanted_mps or sorted({mp for _, mp, _ in pairs} | {mp for _, mp, _ in iter_pairs(meta)}
-                                    | ({str(legacy_state["identity"].get("marketplace_id"))}
-                                       if legacy_state else set()))
+    from .sources import ALL_MARKETPLACES
+
+    zone_mps = wanted_mps or sorted(({mp for _, mp, _ in pairs} | {mp for _, mp, _ in iter_pairs(meta)}
+                                     | ({str(legacy_state["identity"].get("marketplace_id"))}
+                                        if legacy_state else set())) - {ALL_MARKETPLACES})
     day0 = resolve_today(today, tz=_zone_of(zone_mps) if zone_mps else _dt.timezone.utc)
     lo = DateRange.parse(start).resolve(today=day0).start if start is not None else _dt.date.min
     hi = DateRange.parse(None, end).resolve(today=day0).end if end is not None else _dt.date.max
@@ -304,15 +306,14 @@ def read_synced(path: str | os.PathLike[str], start: DateLike | None = None,
     files.sort()
     description = _read_description(meta / DATASET_FILE, legacy_state)
     if not files:
-        frame = pd.DataFrame()
-        if description is not None:
-            from .._specs.registry import get_report_type
+        from .sources import empty_frame
 
-            with contextlib.suppress(Exception):
-                frame = get_report_type(description["report_type"]).empty_frame()
+        # The columns a row would have: account and marketplaceId (the path's) first, as below.
+        frame = empty_frame(description)
+        frame = frame.drop(columns=[c for c in PARTITION_COLUMNS if c in frame.columns])
         frame.insert(0, "account", pd.Series([], dtype="str"))
         if "marketplaceId" not in frame.columns:
-            frame["marketplaceId"] = pd.Series([], dtype="str")
+            frame.insert(1, "marketplaceId", pd.Series([], dtype="str"))
         frame = convert_frame(frame, backend)
     else:
         table = _read_partitions(files)

@@ -9,7 +9,10 @@
 
 Every account × marketplace pair (a *pair*) is synced on its own: its own state, history,
 lock and temp folder, so pairs run side by side (threads, processes, Dask workers) without
-sharing a file. The partition columns live only in the path (see :mod:`.store`).
+sharing a file. The partition columns live only in the path (see :mod:`.store`). A Vendor
+Analytics query answers every marketplace of its account at once, so its pair is the account ×
+``ALL`` (``_amzv_sync/account=A/marketplace_id=ALL/``; :data:`~amzv_pandas._sync.sources.ALL_MARKETPLACES`)
+and its rows go to each marketplace's folder (:mod:`.vendor_analytics`).
 
 The single-account layout (``PATH/marketplace_id=.../day=...`` with ``PATH/_amzv_sync/state.json``)
 is still read as it is, its rows belonging to the account recorded in its state; the next
@@ -29,9 +32,11 @@ from typing import Any, Iterator, Mapping
 
 from ..exceptions import ConfigurationError, SyncError
 from .lock import SyncLock
+from .sources import ALL_MARKETPLACES
 from .store import (HISTORY_FILE, META_DIR, STATE_FILE, checkpoint, fsync_dir, load_state, write_atomic)
 
-__all__ = ["DATASET_FILE", "LAYOUT_VERSION", "check_account_name", "legacy_account_name", "pair_data_dir",
+__all__ = ["DATASET_FILE", "LAYOUT_VERSION", "check_account_name", "legacy_account_name", "account_name",
+           "pair_data_dir",
            "pair_meta_dir", "iter_pairs", "is_legacy", "prepare_dataset", "migrate_legacy"]
 
 DATASET_FILE = "dataset.json"
@@ -55,6 +60,14 @@ def legacy_account_name(state: Mapping[str, Any] | None) -> str:
     key = str((state or {}).get("account") or "default")
     name = key[len("profile-"):] if key.startswith("profile-") else key
     return name if _NAME_RE.fullmatch(name) else "default"
+
+
+def account_name(client: Any) -> str:
+    """The name an account's rows are filed under: ``client.name``, else its profile or its key."""
+    name = getattr(client, "name", None)
+    if name is None:
+        name = legacy_account_name({"account": getattr(client, "account_key", None)})
+    return check_account_name(name)
 
 
 def pair_data_dir(root: Path, account: str, marketplace_id: str) -> Path:
@@ -136,7 +149,9 @@ def _read_dataset(path: Path) -> dict[str, Any] | None:
 def migrate_legacy(root: Path, account: str) -> None:
     """Move a single-account dataset under ``account=ACCOUNT/`` (idempotent; resumable after a kill).
 
-    Order: the pair's state and history are copied first, then each marketplace folder is renamed
+    A state of every marketplace (``marketplace_id`` ``ALL``, one Vendor Analytics query per window)
+stays one pair, ``marketplace_id=ALL``; any other becomes one pair per marketplace folder.
+Order: the pair's state and history are copied first, then each marketplace folder is renamed
     (one atomic rename), and the old state and history are removed last; while the old state
     exists, the next run redoes what is missing. Runs under the dataset-wide lock
     ``_amzv_sync/lock`` (the lock the single-account code took).
@@ -148,7 +163,9 @@ def migrate_legacy(root: Path, account: str) -> None:
         marketplaces = [mp for mp, _ in mp_dirs]
         if state is not None:
             mp_id = state["identity"].get("marketplace_id")
-            if mp_id and mp_id not in marketplaces:
+            if mp_id == ALL_MARKETPLACES:
+                marketplaces = [mp_id]  # one state for every marketplace folder (a Vendor Analytics sync)
+            elif mp_id and mp_id not in marketplaces:
                 marketplaces.append(mp_id)
             want = {"layout": LAYOUT_VERSION, "report_type": state["identity"]["report_type"],
                     "report_options": dict(state["identity"].get("report_options") or {})}

@@ -125,6 +125,7 @@ from .._util.time import iso_utc, utc_now
 from ..exceptions import ConfigurationError, ReportCancelledError, ReportFatalError, ReportTimeout
 from .dataset import existing_partitions, read_synced, reconcile, write_window
 from .history import sync_history
+from .layout import account_name
 from .lock import SyncLock
 from .planning import parse_budget, plan_windows, target_units
 from .result import SyncResult
@@ -210,14 +211,55 @@ class SyncPlan:
 
     @property
     def identity(self) -> dict[str, Any]:
+        """What ``dataset.json`` records: one dataset holds one of these."""
         return {"report_type": self.report_type, "report_options": dict(self.options)}
+
+    # The interface every source's plan has (:class:`~amzv_pandas._sync.vendor_analytics.VendorAnalyticsPlan`
+    # too), so the facade runs any of them the same way.
+
+    def with_marketplaces(self, marketplaces: Any) -> "SyncPlan":
+        """This plan for an account whose own marketplaces are ``marketplaces`` (empty: unchanged)."""
+        return dataclasses.replace(self, marketplace=list(marketplaces)) if marketplaces else self
+
+    def check_account(self, client: Any, account: str) -> None:
+        """Everything one account's run would refuse before its first call."""
+        from .._util.checks import check_writable_dir
+        from .layout import check_account_name
+
+        check_account_name(account)
+        _resolve_markets(client, self.marketplace)
+        # read_report writes its in-flight index there (even with cache=False).
+        check_writable_dir(client.cache_dir, "cache_dir")
+
+    def run_account(self, client: Any, account: str, *, progress_bar_type: Any = None,
+                    legacy_owner: str | None = None, bar: Any = None) -> SyncResult:
+        """One account's run: :func:`sync_account`."""
+        return sync_account(self, client, account, progress_bar_type=progress_bar_type,
+                            legacy_owner=legacy_owner, bar=bar)
 
 
 def plan_sync(report_type: str, path: str | os.PathLike[str], *, start: DateLike, end: DateLike = "yesterday",
               marketplace: Any = None, report_options: Mapping[str, Any] | None = None,
               budget: _dt.timedelta | float | str | None = None, today: DateLike | None = None,
-              allow_unknown: bool = False) -> SyncPlan:
-    """Check what every account's sync shares, before any call (see :func:`sync` for the parameters)."""
+              allow_unknown: bool = False, **source_options: Any) -> Any:
+    """Check what every account's sync shares, before any call (see :func:`sync` for the parameters).
+
+    A :class:`SyncPlan`, or for ``"vendor_analytics[:<view>]"`` a
+    :class:`~amzv_pandas._sync.vendor_analytics.VendorAnalyticsPlan` (which takes ``source_options``):
+    both are picklable and have ``root``, ``report_type``, ``identity``, ``with_marketplaces``,
+    ``check_account`` and ``run_account``.
+    """
+    from .sources import source_view
+
+    if source_view(report_type) is not None:  # Data Kiosk Vendor Analytics (issue 14)
+        from .vendor_analytics import plan_source
+
+        return plan_source(report_type, path, start=start, end=end, marketplace=marketplace,
+                           report_options=report_options, budget=budget, today=today, allow_unknown=allow_unknown,
+                           **source_options)
+    if source_options:
+        raise TypeError(f"sync() got unexpected keyword argument(s) {', '.join(sorted(source_options))} for "
+                        f"report type {report_type!r} (metrics, group_by... are for 'vendor_analytics:<view>')")
     from .._specs.marketplaces import Marketplace, resolve_marketplaces
     from .._specs.registry import resolve_report_type
     from .._util.checks import check_bool, check_mapping_of_str, check_writable_dir
@@ -244,16 +286,6 @@ def plan_sync(report_type: str, path: str | os.PathLike[str], *, start: DateLike
     return SyncPlan(report_type=rt.name, known=rt.known, root=str(root), options=dict(options), start=start,
                     end=end, marketplace=marketplace, budget_s=limit.total_seconds() if limit else None,
                     today=today)
-
-
-def account_name(client: Any) -> str:
-    """The name an account's rows are filed under: ``client.name``, else its profile or its key."""
-    from .layout import check_account_name, legacy_account_name
-
-    name = getattr(client, "name", None)
-    if name is None:
-        name = legacy_account_name({"account": getattr(client, "account_key", None)})
-    return check_account_name(name)
 
 
 def sync(
@@ -343,20 +375,13 @@ def sync(
     sync_history : one row per run.
     """
     from .._util.progress import validate_progress_bar_type
-    from .vendor_analytics import source_view, sync_source
 
-    if source_view(report_type) is not None:  # Data Kiosk Vendor Analytics (issue 14)
-        return sync_source(report_type, path, start=start, end=end, marketplace=marketplace,
-                           report_options=report_options, budget=budget, progress_bar_type=progress_bar_type,
-                           client=client, today=today, allow_unknown=allow_unknown, **source_options)
-    if source_options:
-        raise TypeError(f"sync() got unexpected keyword argument(s) {', '.join(sorted(source_options))} for "
-                        f"report type {report_type!r} (metrics, group_by... are for 'vendor_analytics:<view>')")
     validate_progress_bar_type(progress_bar_type)
     plan = plan_sync(report_type, path, start=start, end=end, marketplace=marketplace,
-                     report_options=report_options, budget=budget, today=today, allow_unknown=allow_unknown)
+                     report_options=report_options, budget=budget, today=today, allow_unknown=allow_unknown,
+                     **source_options)
     name = account_name(client)
-    return sync_account(plan, client, name, progress_bar_type=progress_bar_type, legacy_owner=name)
+    return plan.run_account(client, name, progress_bar_type=progress_bar_type, legacy_owner=name)
 
 
 def sync_account(plan: SyncPlan, client: Any, account: str, *, progress_bar_type: Any = None,
@@ -369,15 +394,12 @@ def sync_account(plan: SyncPlan, client: Any, account: str, *, progress_bar_type
     shared bar (:class:`~amzv_pandas._util.progress.SharedProgress`); without one, a bar of
     ``progress_bar_type`` is made and closed here.
     """
-    from .._util.checks import check_writable_dir
     from .._util.progress import SharedProgress
-    from .layout import check_account_name, prepare_dataset
+    from .layout import prepare_dataset
 
     t0 = _monotonic()
-    check_account_name(account)
+    plan.check_account(client, account)
     markets = _resolve_markets(client, plan.marketplace)
-    # read_report writes its in-flight index there (even with cache=False): refuse a bad one before any call.
-    check_writable_dir(client.cache_dir, "cache_dir")
     root = Path(plan.root)
     prepare_dataset(root, plan.identity, legacy_owner)
     shared = SharedProgress(progress_bar_type, desc=f"sync {plan.report_type}") if bar is None else None

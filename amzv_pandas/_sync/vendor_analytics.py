@@ -1,20 +1,28 @@
-"""Resumable, append-only sync of Vendor Analytics (Data Kiosk) into a day-partitioned Parquet dataset.
+"""Resumable, append-only sync of Vendor Analytics (Data Kiosk) into the day-partitioned account dataset.
 
 :func:`sync_vendor_analytics` is :func:`~amzv_pandas._sync.sync.sync` for the Data Kiosk
-Vendor Analytics dataset (also reached as ``amzv.sync("vendor_analytics:<view>", path, ...)``)::
+Vendor Analytics dataset (also reached as ``amzv.sync("vendor_analytics:<view>", path, ...)``;
+``accounts=`` through :mod:`amzv_pandas._facade.datasets`)::
 
     >>> amzv.sync_vendor_analytics("va/", start="today-400", metrics=["orders", "traffic"],
     ...                            group_by=("asin",), budget="2h")            # doctest: +SKIP
     >>> amzv.read_synced("va/"); amzv.sync_history("va/")                      # doctest: +SKIP
 
-The same dataset layout, state, lock, history and crash-safety rules as report sync
-(:mod:`amzv_pandas._sync.store`), with what Data Kiosk changes:
+The same dataset layout (:mod:`amzv_pandas._sync.layout`: ``account=/marketplace_id=/day=``,
+``dataset.json``, one meta folder per pair), state, lock, history and crash-safety rules as
+report sync (:mod:`amzv_pandas._sync.store`), with what Data Kiosk changes:
 
 * **One query per window, every marketplace.** Data Kiosk answers every marketplace of the
   account in one query, so a window is one query (all its pages, via
   :func:`amzv_pandas._datakiosk.api.run_plan`) and its rows are split by ``marketplaceId`` and
-  by ``startDate``: ``PATH/marketplace_id=<id>/day=<startDate>/part-0.parquet`` (a WEEK or
-  MONTH row lives in the partition of its period's first day). ``marketplace=`` keeps one.
+  by ``startDate``: ``PATH/account=<name>/marketplace_id=<id>/day=<startDate>/part-0.parquet``
+  (a WEEK or MONTH row lives in the partition of its period's first day; ``marketplaceId`` is
+  the path's, not a column of the files).
+* **The pair is the account × the marketplaces its query keeps**: without ``marketplace=`` one
+  state, history and lock for every marketplace (``_amzv_sync/account=A/marketplace_id=ALL/``),
+  with ``marketplace="CA"`` that marketplace's (``.../marketplace_id=A2EUQ1WTGCTBG2/``). One
+  account keeps either every marketplace or chosen ones in a dataset (their rows would share
+  folders), so the other choice is refused.
 * **Windows**: :data:`WINDOW_UNITS` periods (30 days, 8 weeks or 3 months; one day when daily
   inventory, ``productAvailability``, is asked for by DAY, as Amazon requires), newest first,
   whole periods inside ``start`` → ``end`` only. At most :data:`MAX_IN_FLIGHT` windows are
@@ -32,10 +40,16 @@ The same dataset layout, state, lock, history and crash-safety rules as report s
   the marketplace's zone plus 72 hours (:data:`PUBLICATION_LAG`), as Amazon publishes them.
 * **Resume**: a killed run's query in flight is polled again by the next run (the in-flight
   record of the query), not created again; committed windows are never fetched again.
+* **The single-account layout** a Vendor Analytics sync wrote before accounts
+  (``PATH/marketplace_id=/day=`` and ``_amzv_sync/state.json``) is read as it is and moved under
+  ``account=<name>/`` by the next sync, as report datasets are (:func:`~amzv_pandas._sync.layout.migrate_legacy`).
 
-``tests/e2e/datakiosk/test_sync_vendor_analytics.py`` kills a run at the checkpoints of
-:func:`~amzv_pandas._sync.store.checkpoint` (and at random instants) and checks that the next run
-leaves the dataset an uninterrupted run leaves.
+:func:`plan_vendor_analytics` checks a call once (no client, no call) into a picklable
+:class:`VendorAnalyticsPlan`, which has the interface of :class:`~amzv_pandas._sync.sync.SyncPlan`
+(``identity``, ``with_marketplaces``, ``check_account``, ``run_account``), so the facade runs
+either source the same way. ``tests/e2e/datakiosk/test_sync_vendor_analytics.py`` kills a run at
+the checkpoints of :func:`~amzv_pandas._sync.store.checkpoint` (and at random instants) and checks
+that the next run leaves the dataset an uninterrupted run leaves.
 """
 
 from __future__ import annotations
@@ -43,6 +57,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures as cf
 import contextlib
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -50,7 +65,7 @@ import socket
 import time
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -58,21 +73,21 @@ import pandas as pd
 from .._specs.dates import DateLike, DateRange, iter_days, last_final_day, resolve_today
 from .._util.time import iso_utc, utc_now
 from ..exceptions import ConfigurationError, ReportFatalError, ReportTimeout, SyncError
-from .dataset import existing_partitions, write_window
+from .dataset import existing_partitions, row_days, write_window
+from .layout import account_name, iter_pairs, pair_data_dir, pair_meta_dir, prepare_dataset
 from .lock import SyncLock
 from .planning import parse_budget, plan_windows, target_units
 from .result import SyncResult
-from .store import (FOOTER_KEY, META_DIR, STATE_VERSION, append_history, check_identity, checkpoint, clear_tmp,
-                    identity_key, load_state, save_state)
+from .sources import ALL_MARKETPLACES, SOURCE, source_view
+from .store import (FOOTER_KEY, META_DIR, PART_FILE, STATE_FILE, STATE_VERSION, append_history, check_identity,
+                    checkpoint, clear_tmp, identity_key, load_state, save_state)
 
 if TYPE_CHECKING:
     from .._transport.http import Transport
 
-__all__ = ["sync_vendor_analytics", "source_view", "sync_source", "SOURCE", "WINDOW_UNITS", "MAX_IN_FLIGHT",
-           "PUBLICATION_LAG"]
+__all__ = ["sync_vendor_analytics", "plan_vendor_analytics", "plan_source", "VendorAnalyticsPlan", "source_view",
+           "SOURCE", "WINDOW_UNITS", "MAX_IN_FLIGHT", "PUBLICATION_LAG", "ALL_MARKETPLACES"]
 
-#: The source name ``amzv.sync`` takes: ``"vendor_analytics"`` or ``"vendor_analytics:<view>"``.
-SOURCE = "vendor_analytics"
 #: Periods per window (one query each). Longer windows mean fewer createQuery calls (1 a minute
 #: after a burst of 15) and fewer queries in Amazon's queue; shorter ones bound the frame in memory
 #: and what a failed window costs. A 2-year DAY backfill is 25 queries (plus pages).
@@ -81,8 +96,6 @@ WINDOW_UNITS = {"DAY": 30, "WEEK": 8, "MONTH": 3}
 MAX_IN_FLIGHT = 2
 #: A day is fetched once this long after its end in the marketplace's zone (as the vendor reports).
 PUBLICATION_LAG = _dt.timedelta(hours=72)
-#: The ``marketplace_id`` of the identity of a dataset that keeps every marketplace.
-ALL_MARKETPLACES = "ALL"
 _UNKNOWN_MARKETPLACE = "UNKNOWN"
 
 #: Seams for tests (as in :mod:`amzv_pandas._sync.sync`): the budget's clock, the wall clock, the
@@ -97,19 +110,9 @@ _poll_interval: float | None = None
 # --------------------------------------------------------------------------- #
 
 
-def source_view(name: Any) -> str | None:
-    """``"vendor_analytics:sourcing"`` → ``"sourcing"``, ``"vendor_analytics"`` → ``""``; None for a report type."""
-    if not isinstance(name, str):
-        return None
-    head, sep, view = name.strip().partition(":")
-    if head.lower() != SOURCE:
-        return None
-    return view.strip() if sep else ""
-
-
-def sync_source(report_type: str, path: Any, *, report_options: Any = None, allow_unknown: bool = False,
-                **kwargs: Any) -> SyncResult:
-    """``amzv.sync("vendor_analytics[:<view>]", path, ...)``: :func:`sync_vendor_analytics` with the view named."""
+def plan_source(report_type: str, path: Any, *, report_options: Any = None, allow_unknown: bool = False,
+                **kwargs: Any) -> "VendorAnalyticsPlan":
+    """``amzv.sync("vendor_analytics[:<view>]", path, ...)``'s plan: :func:`plan_vendor_analytics` with the view named."""
     view = source_view(report_type)
     if view is None:
         raise ConfigurationError(f"report_type={report_type!r} is not a sync source", parameter="report_type",
@@ -126,7 +129,7 @@ def sync_source(report_type: str, path: Any, *, report_options: Any = None, allo
             raise ConfigurationError(f"report_type={report_type!r} names view {view!r} but view={given!r}",
                                      parameter="view", value=given, allowed=view)
         kwargs["view"] = view
-    return sync_vendor_analytics(path, **kwargs)
+    return plan_vendor_analytics(path, **kwargs)
 
 
 # --------------------------------------------------------------------------- #
@@ -152,17 +155,17 @@ def _fetch_window(start: _dt.date, end: _dt.date, *, options: dict[str, Any], ma
 
 
 # --------------------------------------------------------------------------- #
-# Partitions of every marketplace
+# Partitions of every marketplace of one account
 # --------------------------------------------------------------------------- #
 
 
-def _present(root: Path) -> dict[_dt.date, dict[str, Path]]:
-    """Every partition of the dataset: day → marketplace id → file."""
+def _present(root: Path, account: str, selection: str) -> dict[_dt.date, dict[str, Path]]:
+    """The account's partitions the pair covers: day → marketplace id → file."""
     found: dict[_dt.date, dict[str, Path]] = collections.defaultdict(dict)
-    for mp_dir in sorted(root.glob("marketplace_id=*")):
-        mp = mp_dir.name.split("=", 1)[1]
-        for day, part in existing_partitions(root, mp).items():
-            found[day][mp] = part
+    for acc, mp, folder in iter_pairs(root):
+        if acc == account and selection in (ALL_MARKETPLACES, mp):
+            for day, part in existing_partitions(folder).items():
+                found[day][mp] = part
     return found
 
 
@@ -175,22 +178,13 @@ def _footer(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _row_days(frame: pd.DataFrame, first: _dt.date, last: _dt.date) -> pd.Series:
-    """Each row's partition day: its ``startDate``, clamped into the window (as ``write_window`` does)."""
-    values = frame["startDate"]
-    if not pd.api.types.is_datetime64_any_dtype(values):
-        values = pd.to_datetime(values, errors="coerce")
-    lo, hi = pd.Timestamp(first), pd.Timestamp(last)
-    return values.dt.floor("D").fillna(lo).clip(lower=lo, upper=hi).dt.date
-
-
 def _markets_of(frame: pd.DataFrame, first: _dt.date, last: _dt.date) -> tuple[pd.Series, dict[str, dict[str, int]]]:
     """Each row's marketplace, and the rows per day and marketplace of the window (its footer's map)."""
     if "marketplaceId" in frame.columns:
         mps = frame["marketplaceId"].astype(object).where(frame["marketplaceId"].notna(), _UNKNOWN_MARKETPLACE)
     else:
         mps = pd.Series([_UNKNOWN_MARKETPLACE] * len(frame), index=frame.index, dtype=object)
-    days = _row_days(frame, first, last)
+    days = row_days(frame, first, last)  # the day write_window files each row under
     markets: dict[str, dict[str, int]] = {}
     for (day, mp), n in pd.DataFrame({"d": days, "m": mps}).groupby(["d", "m"], sort=True).size().items():
         markets.setdefault(day.isoformat(), {})[str(mp)] = int(n)
@@ -234,7 +228,7 @@ def _reconcile(meta: Path, state: dict[str, Any], present: dict[_dt.date, dict[s
     return done
 
 
-def _commit(root: Path, meta: Path, frame: pd.DataFrame | None, first: _dt.date, last: _dt.date,
+def _commit(root: Path, account: str, meta: Path, frame: pd.DataFrame | None, first: _dt.date, last: _dt.date,
             footer: dict[str, Any], present: dict[_dt.date, dict[str, Path]]) -> dict[_dt.date, dict[str, int]]:
     """Write the window's partitions (every marketplace), then drop its days' partitions it no longer has.
 
@@ -244,8 +238,10 @@ def _commit(root: Path, meta: Path, frame: pd.DataFrame | None, first: _dt.date,
     if frame is not None and len(frame):
         mps, markets = _markets_of(frame, first, last)
         footer = {**footer, "markets": markets}
-        for mp, part in frame.groupby(mps.to_numpy(), sort=True):
-            written = write_window(root, meta, str(mp), part, first, last, {**footer, "marketplace_id": str(mp)})
+        rows = frame.drop(columns=["marketplaceId"], errors="ignore")  # the path holds it
+        for mp, part in rows.groupby(mps.to_numpy(), sort=True):
+            written = write_window(pair_data_dir(root, account, str(mp)), meta, part, first, last,
+                                   {**footer, "marketplace_id": str(mp)})
             for day, n in written.items():
                 counts[day][str(mp)] = n
         if {d.isoformat(): c for d, c in counts.items()} != markets:  # the same split as write_window's
@@ -256,13 +252,31 @@ def _commit(root: Path, meta: Path, frame: pd.DataFrame | None, first: _dt.date,
             if mp not in counts.get(day, {}):
                 with contextlib.suppress(FileNotFoundError):
                     part.unlink()  # this fetch has no rows there: drop what an older fetch left
-        present[day] = {mp: root / f"marketplace_id={mp}" / f"day={day.isoformat()}" / "part-0.parquet"
+        present[day] = {mp: pair_data_dir(root, account, mp) / f"day={day.isoformat()}" / PART_FILE
                         for mp in counts.get(day, {})}
     return dict(counts)
 
 
+def _check_selection(root: Path, account: str, source: str, selection: str) -> None:
+    """Refuse a pair whose rows would share folders with another pair of the same account."""
+    held = set()
+    for acc, mp, folder in iter_pairs(root / META_DIR):
+        if acc == account and mp != selection and (folder / STATE_FILE).exists():
+            with contextlib.suppress(SyncError):
+                state = load_state(folder)
+                if state is not None and state["identity"].get("report_type") == source:
+                    held.add(mp)
+    clash = sorted(held) if selection == ALL_MARKETPLACES else sorted(held & {ALL_MARKETPLACES})
+    if clash:
+        what = "every marketplace" if clash == [ALL_MARKETPLACES] else f"marketplace(s) {', '.join(clash)}"
+        asked = "every marketplace" if selection == ALL_MARKETPLACES else f"marketplace {selection}"
+        raise SyncError(f"{root} holds account {account!r}'s {source} for {what}, and {asked} was asked: one query "
+                        "answers every marketplace, so an account keeps either every marketplace (marketplace=None) "
+                        "or chosen ones in a dataset; use the same marketplace= as before, or another path")
+
+
 # --------------------------------------------------------------------------- #
-# sync_vendor_analytics
+# Checking a call once: the plan
 # --------------------------------------------------------------------------- #
 
 
@@ -308,6 +322,146 @@ def _check_range(start: Any, end: Any, day0: _dt.date, fixed: bool) -> DateRange
     return rng
 
 
+
+
+class _Days(NamedTuple):
+    """An account's days of a plan: what its run fetches and counts (computed before any call)."""
+
+    marketplace_id: str | None  # the one kept, or None for every marketplace
+    range: DateRange
+    final_units: list[tuple[_dt.date, _dt.date]]
+    pending_days: int
+
+
+@dataclasses.dataclass(frozen=True)
+class VendorAnalyticsPlan:
+    """A Vendor Analytics sync's checked arguments, the same for every account (picklable: no client,
+    no secret). The interface of :class:`~amzv_pandas._sync.sync.SyncPlan`."""
+
+    root: str
+    options: dict[str, Any]  # view, aggregate_by, metrics (paths), group_by, totals, currency
+    one_day: bool
+    start: Any
+    end: Any
+    marketplace: str | None  # a marketplace id, or None: every marketplace of the account
+    budget_s: float | None
+    today: Any
+
+    @property
+    def report_type(self) -> str:
+        return f"{SOURCE}:{self.options['view']}"
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """What ``dataset.json`` records: the source and its query options (one dataset holds one)."""
+        return {"report_type": self.report_type,
+                "report_options": {k: v for k, v in self.options.items() if k != "view"}}
+
+    @property
+    def selection(self) -> str:
+        """The ``marketplace_id`` of an account's pair: the marketplace kept, or ``ALL``."""
+        return self.marketplace or ALL_MARKETPLACES
+
+    def with_marketplaces(self, marketplaces: Any) -> "VendorAnalyticsPlan":
+        """This plan for an account whose own marketplaces are ``marketplaces`` (empty: unchanged)."""
+        ids = list(dict.fromkeys(marketplaces or ()))
+        if not ids:
+            return self
+        if len(ids) > 1:
+            raise ConfigurationError(
+                f"marketplace={ids!r}: a Vendor Analytics sync keeps one marketplace, or every marketplace of the "
+                "account (None), per account (one query answers all of them)", parameter="marketplace",
+                value=ids, allowed="one marketplace or None")
+        return dataclasses.replace(self, marketplace=ids[0])
+
+    def check_account(self, client: Any, account: str) -> None:
+        """Everything one account's run would refuse before its first call."""
+        _account_days(self, client, account)
+
+    def run_account(self, client: Any, account: str, *, progress_bar_type: Any = None,
+                    legacy_owner: str | None = None, bar: Any = None) -> SyncResult:
+        """One account's run (its pair: :attr:`selection`)."""
+        return _run_account(self, client, account, progress_bar_type=progress_bar_type, legacy_owner=legacy_owner,
+                            bar=bar)
+
+
+def plan_vendor_analytics(
+    path: str | os.PathLike[str],
+    *,
+    start: DateLike,
+    end: DateLike = "yesterday",
+    view: str = "manufacturing",
+    aggregate_by: str = "DAY",
+    metrics: Any = None,
+    group_by: Any = ("asin",),
+    totals: bool = False,
+    currency: str | None = None,
+    marketplace: Any = None,
+    budget: _dt.timedelta | float | str | None = None,
+    today: DateLike | None = None,
+) -> VendorAnalyticsPlan:
+    """Check a :func:`sync_vendor_analytics` call once, before any call and without a client."""
+    from .._specs.datakiosk.build import plan_query
+    from .._specs.marketplaces import Marketplace, get_marketplace
+    from .._util.checks import check_writable_dir
+
+    root = check_writable_dir(path, "path")
+    limit = parse_budget(budget)
+    options, one_day = _check_arguments(view, aggregate_by, metrics, group_by, totals, currency)
+    if marketplace is not None and not isinstance(marketplace, (str, Marketplace)):
+        raise ConfigurationError(f"marketplace={marketplace!r:.80}: give one country code or marketplace id, or "
+                                 "None for every marketplace of the account", parameter="marketplace",
+                                 value=marketplace, allowed="one marketplace or None")
+    market_id = get_marketplace(marketplace).marketplace_id if marketplace is not None else None
+    # The dates are checked by UTC's calendar here, before any client is touched (a bad date is reported
+    # before missing credentials), then by each account's marketplace's (check_account), the days' own.
+    day0 = resolve_today(today)
+    rng = _check_range(start, end, day0, today is not None)
+    units = _units(rng, options["aggregate_by"])
+    # The GraphQL of a window, built and validated once with graphql-core: no call yet.
+    plan_query(units[0][0], units[0][1], view=options["view"], aggregate_by=options["aggregate_by"],
+               metrics=options["metrics"], group_by=options["group_by"], totals=options["totals"],
+               currency=options["currency"], today=max(day0, units[0][1]))
+    return VendorAnalyticsPlan(root=str(root), options=options, one_day=one_day, start=start, end=end,
+                               marketplace=market_id, budget_s=limit.total_seconds() if limit else None, today=today)
+
+
+def _units(rng: DateRange, period: str) -> list[tuple[_dt.date, _dt.date]]:
+    """The whole periods inside ``rng`` (refused when there is none)."""
+    units = [u for u in target_units(rng.start, rng.end, period) if rng.start <= u[0] and u[1] <= rng.end]
+    if not units:
+        raise ConfigurationError(f"start={rng.start} → end={rng.end} holds no whole {period.lower()}",
+                                 parameter="start", value=str(rng.start),
+                                 allowed=f"a range holding at least one whole {period.lower()}")
+    return units
+
+
+def _account_days(plan: VendorAnalyticsPlan, client: Any, account: str) -> _Days:
+    """One account's checks (no call): its name, marketplace, cache folder, the dates in its zone."""
+    from .._util.checks import check_writable_dir
+    from .layout import check_account_name
+
+    check_account_name(account)
+    mp = client.resolve_marketplace(plan.marketplace)
+    check_writable_dir(client.cache_dir, "cache_dir")  # the in-flight records of the queries
+    zone = ZoneInfo(mp.timezone)
+    day0 = resolve_today(plan.today, tz=zone)
+    rng = _check_range(plan.start, plan.end, day0, plan.today is not None)
+    units = _units(rng, plan.options["aggregate_by"])
+    now = (_dt.datetime.combine(day0, _dt.time(0), zone) if plan.today is not None
+           else _utcnow().astimezone(zone))
+    last_final = last_final_day(PUBLICATION_LAG, now)
+    _check_selection(Path(plan.root), account, plan.report_type, plan.selection)
+    return _Days(marketplace_id=plan.marketplace, range=rng,
+                 final_units=[u for u in units if u[1] <= last_final],
+                 pending_days=sum((u[1] - u[0]).days + 1 for u in units if u[1] > last_final))
+
+
+# --------------------------------------------------------------------------- #
+# sync_vendor_analytics
+# --------------------------------------------------------------------------- #
+
+
 def sync_vendor_analytics(
     path: str | os.PathLike[str],
     *,
@@ -330,9 +484,13 @@ def sync_vendor_analytics(
     Parameters
     ----------
     path : str or path-like
-        Dataset directory (created if missing), Hive-partitioned by ``marketplace_id`` and
-        ``day`` (a row's ``startDate``); its ``_amzv_sync`` folder holds the state and history.
-        One account per dataset (its state records the client's account).
+        Dataset directory (created if missing), Hive-partitioned by ``account``,
+        ``marketplace_id`` and ``day`` (a row's ``startDate``):
+        ``account=acme/marketplace_id=ATVPDKIKX0DER/day=2026-09-01/part-0.parquet``. Its
+        ``_amzv_sync`` folder holds ``dataset.json`` (the view and query options: one dataset
+        holds one) and, per account, the state, history and lock of its query
+        (``account=acme/marketplace_id=ALL/``, or the marketplace kept). A dataset written
+        before accounts (``marketplace_id=/day=`` at the top) is moved under the account's name.
     start : DateLike
         Oldest day of the backfill, at most two years back (Data Kiosk keeps no more): prefer a
         relative ``"today-700"`` for a recurring job, it follows the calendar.
@@ -347,13 +505,14 @@ def sync_vendor_analytics(
     marketplace : str, optional
         Keep only this marketplace's rows (Data Kiosk returns every marketplace of the
         account); default: every marketplace. Its zone (else the client's marketplace's) says
-        when a day is final.
+        when a day is final. An account keeps either every marketplace or one in a dataset.
     budget : timedelta, seconds or str, optional
         Stop starting new windows once this much time has passed (``"2h"``).
     progress_bar_type : {"auto", "tqdm", "tqdm_notebook", None}, default "auto"
         A bar over windows.
     client : Client
-        The account (``amzv.sync_vendor_analytics`` defaults it to the default client).
+        The account (``amzv.sync_vendor_analytics`` defaults it to the default client); its
+        rows are filed under its ``name``.
     today : DateLike, optional
         The date "today" means (default: today in the marketplace's zone).
 
@@ -361,16 +520,18 @@ def sync_vendor_analytics(
     -------
     SyncResult
         ``report_type`` is ``"vendor_analytics:<view>"``, ``marketplace_id`` the one kept or
-        ``"ALL"``.
+        ``"ALL"``, ``account`` the client's name.
 
     Raises
     ------
     ConfigurationError
         Any bad argument, before any call: unknown metric or group-by names (did-you-mean), a
         bad ``view``/``aggregate_by``/``currency``, a start more than two years back, an end
-        before the start or in the future, an unusable ``path`` or ``cache_dir``.
+        before the start or in the future, an unusable ``path`` or ``cache_dir``, an account
+        name that cannot name a partition.
     SyncError
-        Another sync runs on ``path``, or ``path`` holds a different sync.
+        Another sync runs on the account's pair of ``path``, ``path`` holds a different sync, or
+        the account is synced there for another choice of marketplaces.
     QueryFatalError
         A window ended FATAL with Amazon's explanation (the query cannot succeed on any day);
         it is recorded in the state and history first. Other FATALs and timeouts are recorded
@@ -380,199 +541,207 @@ def sync_vendor_analytics(
     --------
     read_synced, sync_history, read_vendor_analytics
     """
-    from .._specs.datakiosk.build import plan_query
-    from .._specs.marketplaces import Marketplace
-    from .._util.checks import check_writable_dir
-    from .._util.progress import get_progress_bar, validate_progress_bar_type
+    from .._util.progress import validate_progress_bar_type
+
+    validate_progress_bar_type(progress_bar_type)
+    plan = plan_vendor_analytics(path, start=start, end=end, view=view, aggregate_by=aggregate_by, metrics=metrics,
+                                 group_by=group_by, totals=totals, currency=currency, marketplace=marketplace,
+                                 budget=budget, today=today)
+    name = account_name(client)
+    return plan.run_account(client, name, progress_bar_type=progress_bar_type, legacy_owner=name)
+
+
+def _run_account(plan: VendorAnalyticsPlan, client: Any, account: str, *, progress_bar_type: Any,
+                 legacy_owner: str | None, bar: Any) -> SyncResult:
+    """One account's pair: lock, state, reconcile, windows newest first, commits in order, history."""
+    from .._util.progress import SharedProgress
 
     t0 = _monotonic()
     started = _utcnow()
-    root = check_writable_dir(path, "path")
-    validate_progress_bar_type(progress_bar_type)
-    limit = parse_budget(budget)
-    options, one_day = _check_arguments(view, aggregate_by, metrics, group_by, totals, currency)
-    if marketplace is not None and not isinstance(marketplace, (str, Marketplace)):
-        raise ConfigurationError(f"marketplace={marketplace!r:.80}: give one country code or marketplace id, or "
-                                 "None for every marketplace of the account", parameter="marketplace",
-                                 value=marketplace, allowed="one marketplace or None")
-    # The dates are checked once by UTC's calendar before the client is touched (a bad date is reported
-    # before missing credentials), then by the marketplace's, the one the days are counted in.
-    _check_range(start, end, resolve_today(today), today is not None)
-    mp = client.resolve_marketplace(marketplace)
-    market_id = mp.marketplace_id if marketplace is not None else None
-    check_writable_dir(client.cache_dir, "cache_dir")  # the in-flight records of the queries
-    zone = ZoneInfo(mp.timezone)
-    day0 = resolve_today(today, tz=zone)
-    rng = _check_range(start, end, day0, today is not None)
+    days_plan = _account_days(plan, client, account)
+    root = Path(plan.root)
+    prepare_dataset(root, plan.identity, legacy_owner)  # dataset.json; the single-account layout moved
+    _check_selection(root, account, plan.report_type, plan.selection)  # again: a moved dataset's pair
+    options = plan.options
     period = options["aggregate_by"]
-    max_units = 1 if one_day else WINDOW_UNITS[period]
-    units = [u for u in target_units(rng.start, rng.end, period) if rng.start <= u[0] and u[1] <= rng.end]
-    if not units:
-        raise ConfigurationError(f"start={rng.start} → end={rng.end} holds no whole {period.lower()}",
-                                 parameter="start", value=str(rng.start),
-                                 allowed=f"a range holding at least one whole {period.lower()}")
-    # The GraphQL of a window, built and validated once with graphql-core: no call yet.
-    plan_query(units[0][0], units[0][1], view=options["view"], aggregate_by=period, metrics=options["metrics"],
-               group_by=options["group_by"], totals=options["totals"], currency=options["currency"],
-               today=max(day0, units[0][1]))
-    now = _dt.datetime.combine(day0, _dt.time(0), zone) if today is not None else started.astimezone(zone)
-    last_final = last_final_day(PUBLICATION_LAG, now)
-    final_units = [u for u in units if u[1] <= last_final]
-    pending_days = sum((u[1] - u[0]).days + 1 for u in units if u[1] > last_final)
-
-    source = f"{SOURCE}:{options['view']}"
-    identity = {"report_type": source, "marketplace_id": market_id or ALL_MARKETPLACES,
-                "report_options": {k: v for k, v in options.items() if k != "view"}}
+    max_units = 1 if plan.one_day else WINDOW_UNITS[period]
+    rng, final_units, pending_days = days_plan.range, days_plan.final_units, days_plan.pending_days
+    market_id = days_plan.marketplace_id
+    limit = _dt.timedelta(seconds=plan.budget_s) if plan.budget_s is not None else None
+    source = plan.report_type
+    identity = {"report_type": source, "marketplace_id": plan.selection,
+                "report_options": plan.identity["report_options"]}
     key = identity_key(identity)
-    meta = root / META_DIR
+    meta = pair_meta_dir(root, account, plan.selection)
     meta.mkdir(parents=True, exist_ok=True)
     run_id = uuid.uuid4().hex[:12]
     calls_before = collections.Counter(getattr(client, "calls", {}))
+    shared = SharedProgress(progress_bar_type, desc=f"sync {source}") if bar is None else None
+    if shared is not None:
+        bar = shared.part(account)
 
-    with SyncLock(meta, run_id):
-        checkpoint("lock")
-        clear_tmp(meta)
-        state = load_state(meta)
-        if state is None:
-            state = {"version": STATE_VERSION, "identity": identity, "identity_key": key,
-                     "account": getattr(client, "account_key", None), "created": iso_utc(started), "days": {}}
-            save_state(meta, state)
-        else:
-            check_identity(state, identity, meta)
-        days: dict[str, dict[str, Any]] = state["days"]
-        record: dict[str, Any] = {
-            "run_id": run_id, "event": "start", "started": iso_utc(started), "status": "running",
-            "report_type": source, "marketplace_id": identity["marketplace_id"], "report_options":
-            identity["report_options"], "start": rng.start.isoformat(), "end": rng.end.isoformat(),
-            "pid": os.getpid(), "host": socket.gethostname(), "budget_s": limit.total_seconds() if limit else None}
-        append_history(meta, record)
-        checkpoint("history-start")
+    try:
+        with SyncLock(meta, run_id, what=f"{root} (account {account}, {source} marketplace {plan.selection})"):
+            result = _run_pair(plan, client, account, root, meta, identity, key, run_id, started, t0, rng,
+                               final_units, pending_days, market_id, period, max_units, limit, calls_before, bar)
+    finally:
+        if shared is not None:
+            shared.close()
+    return result
 
-        present = _present(root)
-        done = _reconcile(meta, state, present, key, {d for u in final_units for d in iter_days(*u)})
-        missing = [u for u in final_units if not all(d in done for d in iter_days(*u))]
-        windows = plan_windows(missing, period, max_units)
-        checkpoint("planned")
 
-        tried: list[dict[str, Any]] = []
-        failures: dict[_dt.date, str] = {}
-        days_added = rows_added = 0
-        stop_exc: BaseException | None = None
-        status = "running"
-        bar = get_progress_bar(progress_bar_type, desc=f"sync {source}", total=len(windows), unit="window")
-        slots = max(1, int(MAX_IN_FLIGHT))
-        pool = cf.ThreadPoolExecutor(max_workers=slots, thread_name_prefix="amzv-sync-va") if windows else None
-        queued: collections.deque[tuple[_dt.date, _dt.date, cf.Future[pd.DataFrame]]] = collections.deque()
-        todo = iter(windows)
-        budget_spent = False
+def _run_pair(plan: VendorAnalyticsPlan, client: Any, account: str, root: Path, meta: Path,
+              identity: dict[str, Any], key: str, run_id: str, started: _dt.datetime, t0: float, rng: DateRange,
+              final_units: list[tuple[_dt.date, _dt.date]], pending_days: int, market_id: str | None, period: str,
+              max_units: int, limit: _dt.timedelta | None, calls_before: collections.Counter[str],
+              bar: Any) -> SyncResult:
+    """The run under the pair's lock (see the module docstring for the rules)."""
+    options = plan.options
+    source = plan.report_type
+    checkpoint("lock")
+    clear_tmp(meta)
+    state = load_state(meta)
+    if state is None:
+        state = {"version": STATE_VERSION, "identity": identity, "identity_key": key,
+                 "account": getattr(client, "account_key", None), "account_name": account,
+                 "created": iso_utc(started), "days": {}}
+        save_state(meta, state)  # claims the pair for this identity from the first run on
+    else:
+        check_identity(state, identity, meta)
+    days: dict[str, dict[str, Any]] = state["days"]
+    record: dict[str, Any] = {
+        "run_id": run_id, "event": "start", "started": iso_utc(started), "status": "running", "account": account,
+        "report_type": source, "marketplace_id": identity["marketplace_id"], "report_options":
+        identity["report_options"], "start": rng.start.isoformat(), "end": rng.end.isoformat(),
+        "pid": os.getpid(), "host": socket.gethostname(), "budget_s": plan.budget_s}
+    append_history(meta, record)
+    checkpoint("history-start")
 
-        def start_windows() -> None:
-            nonlocal budget_spent
-            while not budget_spent and len(queued) < slots:
-                nxt = next(todo, None)
-                if nxt is None:
-                    return
-                if limit is not None and _monotonic() - t0 >= limit.total_seconds():
-                    budget_spent = True
-                    return
-                assert pool is not None
-                queued.append((*nxt, pool.submit(_fetch_window, nxt[0], nxt[1], options=options,
-                                                 marketplace=market_id, client=client)))
+    present = _present(root, account, plan.selection)
+    done = _reconcile(meta, state, present, key, {d for u in final_units for d in iter_days(*u)})
+    missing = [u for u in final_units if not all(d in done for d in iter_days(*u))]
+    windows = plan_windows(missing, period, max_units)
+    checkpoint("planned")
 
-        wait_for_in_flight = False
-        try:
-            start_windows()
-            while queued:
-                w_start, w_end, future = queued.popleft()  # committed in the planned order
-                w_days = list(iter_days(w_start, w_end))
-                window = [w_start.isoformat(), w_end.isoformat()]
-                info: dict[str, Any] = {"start": w_start, "end": w_end, "rows": 0, "reason": None}
-                try:
-                    frame = future.result()
-                except (ReportFatalError, ReportTimeout) as exc:
-                    reason = getattr(exc, "reason", None) or str(exc)
-                    category = getattr(exc, "category", "timeout")
-                    info.update(status="failed", reason=reason, category=category)
-                    for day in w_days:
-                        prev = days.get(day.isoformat(), {})
-                        days[day.isoformat()] = {"status": "failed", "reason": reason, "category": category,
-                                                 "attempts": int(prev.get("attempts", 0)) + 1,
-                                                 "at": iso_utc(_utcnow()), "window": window}
-                        failures[day] = reason
-                    save_state(meta, state)
-                    tried.append(info)
-                    if bar is not None:
-                        bar.update(1)
-                    if category == "options":  # Amazon refuses the query itself: no window can succeed
-                        stop_exc = exc
-                        wait_for_in_flight = True
-                        break
-                    start_windows()
-                    continue
-                start_windows()
-                checkpoint("fetched")
-                fetched_at = iso_utc(_utcnow())
-                statuses = (frame.attrs.get("amzv") or {}).get("statuses") or []
-                empty = None if len(frame) else ("cancelled" if "CANCELLED" in statuses else "no data")
-                footer = {"identity_key": key, "report_type": source, "window": window, "complete": True,
-                          "fetched_at": fetched_at, "run_id": run_id}
-                counts = _commit(root, meta, frame, w_start, w_end, footer, present)
-                frame = None  # free it before the next wait
+    tried: list[dict[str, Any]] = []
+    failures: dict[_dt.date, str] = {}
+    days_added = rows_added = 0
+    stop_exc: BaseException | None = None
+    status = "running"
+    if bar is not None and windows and hasattr(bar, "add_total"):
+        bar.add_total(len(windows))
+    slots = max(1, int(MAX_IN_FLIGHT))
+    pool = cf.ThreadPoolExecutor(max_workers=slots, thread_name_prefix="amzv-sync-va") if windows else None
+    queued: collections.deque[tuple[_dt.date, _dt.date, cf.Future[pd.DataFrame]]] = collections.deque()
+    todo = iter(windows)
+    budget_spent = False
+
+    def start_windows() -> None:
+        nonlocal budget_spent
+        while not budget_spent and len(queued) < slots:
+            nxt = next(todo, None)
+            if nxt is None:
+                return
+            if limit is not None and _monotonic() - t0 >= limit.total_seconds():
+                budget_spent = True
+                return
+            if bar is not None and hasattr(bar, "set_description_str"):
+                bar.set_description_str(f"{nxt[0]} → {nxt[1]}")
+            assert pool is not None
+            queued.append((*nxt, pool.submit(_fetch_window, nxt[0], nxt[1], options=options,
+                                             marketplace=market_id, client=client)))
+
+    wait_for_in_flight = False
+    try:
+        start_windows()
+        while queued:
+            w_start, w_end, future = queued.popleft()  # committed in the planned order
+            w_days = list(iter_days(w_start, w_end))
+            window = [w_start.isoformat(), w_end.isoformat()]
+            info: dict[str, Any] = {"start": w_start, "end": w_end, "rows": 0, "reason": None}
+            try:
+                frame = future.result()
+            except (ReportFatalError, ReportTimeout) as exc:
+                reason = getattr(exc, "reason", None) or str(exc)
+                category = getattr(exc, "category", "timeout")
+                info.update(status="failed", reason=reason, category=category)
                 for day in w_days:
-                    markets = counts.get(day, {})
-                    days[day.isoformat()] = {"status": "done", "rows": sum(markets.values()), "markets": markets,
-                                             "at": fetched_at, "window": window,
-                                             **({"empty": empty} if empty else {})}
-                    if day not in done:
-                        days_added += 1
-                        done.add(day)
+                    prev = days.get(day.isoformat(), {})
+                    days[day.isoformat()] = {"status": "failed", "reason": reason, "category": category,
+                                             "attempts": int(prev.get("attempts", 0)) + 1,
+                                             "at": iso_utc(_utcnow()), "window": window}
+                    failures[day] = reason
                 save_state(meta, state)
-                rows = sum(sum(m.values()) for m in counts.values())
-                rows_added += rows
-                info.update(status="empty" if empty else "done", rows=rows)
                 tried.append(info)
-                checkpoint("window")
                 if bar is not None:
                     bar.update(1)
-            wait_for_in_flight = True
-        except BaseException as exc:
-            stop_exc = exc
-            raise
-        finally:
-            if pool is not None:
-                pool.shutdown(wait=wait_for_in_flight, cancel_futures=True)
+                if category == "options":  # Amazon refuses the query itself: no window can succeed
+                    stop_exc = exc
+                    wait_for_in_flight = True
+                    break
+                start_windows()
+                continue
+            start_windows()
+            checkpoint("fetched")
+            fetched_at = iso_utc(_utcnow())
+            statuses = (frame.attrs.get("amzv") or {}).get("statuses") or []
+            empty = None if len(frame) else ("cancelled" if "CANCELLED" in statuses else "no data")
+            footer = {"identity_key": key, "report_type": source, "account": account, "window": window,
+                      "complete": True, "fetched_at": fetched_at, "run_id": run_id}
+            counts = _commit(root, account, meta, frame, w_start, w_end, footer, present)
+            frame = None  # free it before the next wait
+            for day in w_days:
+                markets = counts.get(day, {})
+                days[day.isoformat()] = {"status": "done", "rows": sum(markets.values()), "markets": markets,
+                                         "at": fetched_at, "window": window, **({"empty": empty} if empty else {})}
+                if day not in done:
+                    days_added += 1
+                    done.add(day)
+            save_state(meta, state)
+            rows = sum(sum(m.values()) for m in counts.values())
+            rows_added += rows
+            info.update(status="empty" if empty else "done", rows=rows)
+            tried.append(info)
+            checkpoint("window")
             if bar is not None:
-                bar.close()
-            remaining = sum(1 for u in final_units for d in iter_days(*u) if d not in done)
-            calls_after = collections.Counter(getattr(client, "calls", {}))
-            calls = {k: v - calls_before.get(k, 0) for k, v in calls_after.items() if v - calls_before.get(k, 0)}
-            if stop_exc is not None:
-                status = ("options_error" if isinstance(stop_exc, ReportFatalError)
-                          else "interrupted" if isinstance(stop_exc, KeyboardInterrupt) else "error")
-            elif failures:
-                status = "failed"
-            else:
-                status = "partial" if remaining else "complete"
-            finished = _utcnow()
-            end_record = {
-                **record, "event": "end", "status": status, "finished": iso_utc(finished),
-                "duration_s": round((finished - started).total_seconds(), 3),
-                "windows_done": sum(w["status"] != "failed" for w in tried),
-                "windows_failed": sum(w["status"] == "failed" for w in tried),
-                "days_added": days_added, "days_remaining": remaining, "days_pending": pending_days,
-                "rows_added": rows_added, "calls": calls, "calls_total": sum(calls.values()),
-                "failures": [{"start": w["start"].isoformat(), "end": w["end"].isoformat(),
-                              "category": w.get("category"), "reason": w["reason"]}
-                             for w in tried if w["status"] == "failed"],
-                "message": None if stop_exc is None else f"{type(stop_exc).__name__}: {stop_exc}",
-            }
-            with contextlib.suppress(OSError):
-                append_history(meta, end_record)
-            checkpoint("history-end")
+                bar.update(1)
+        wait_for_in_flight = True
+    except BaseException as exc:
+        stop_exc = exc
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=wait_for_in_flight, cancel_futures=True)
+        remaining = sum(1 for u in final_units for d in iter_days(*u) if d not in done)
+        calls_after = collections.Counter(getattr(client, "calls", {}))
+        calls = {k: v - calls_before.get(k, 0) for k, v in calls_after.items() if v - calls_before.get(k, 0)}
+        if stop_exc is not None:
+            status = ("options_error" if isinstance(stop_exc, ReportFatalError)
+                      else "interrupted" if isinstance(stop_exc, KeyboardInterrupt) else "error")
+        elif failures:
+            status = "failed"
+        else:
+            status = "partial" if remaining else "complete"
+        finished = _utcnow()
+        end_record = {
+            **record, "event": "end", "status": status, "finished": iso_utc(finished),
+            "duration_s": round((finished - started).total_seconds(), 3),
+            "windows_done": sum(w["status"] != "failed" for w in tried),
+            "windows_failed": sum(w["status"] == "failed" for w in tried),
+            "days_added": days_added, "days_remaining": remaining, "days_pending": pending_days,
+            "rows_added": rows_added, "calls": calls, "calls_total": sum(calls.values()),
+            "failures": [{"start": w["start"].isoformat(), "end": w["end"].isoformat(),
+                          "category": w.get("category"), "reason": w["reason"]}
+                         for w in tried if w["status"] == "failed"],
+            "message": None if stop_exc is None else f"{type(stop_exc).__name__}: {stop_exc}",
+        }
+        with contextlib.suppress(OSError):
+            append_history(meta, end_record)
+        checkpoint("history-end")
 
     if isinstance(stop_exc, ReportFatalError):
         raise stop_exc
     return SyncResult(path=str(root), report_type=source, marketplace_id=identity["marketplace_id"], status=status,
                       days_added=days_added, days_remaining=remaining, days_pending=pending_days,
                       rows_added=rows_added, failures=failures, windows=tried, calls=calls,
-                      elapsed=_dt.timedelta(seconds=_monotonic() - t0))
+                      elapsed=_dt.timedelta(seconds=_monotonic() - t0), account=account)

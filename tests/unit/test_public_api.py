@@ -139,6 +139,16 @@ def test_sync_wraps_the_domain_sync_and_adds_accounts():
     assert domain.sync.__doc__.split("    client : ")[0] in amzv.sync.__doc__ and "executor :" in amzv.sync.__doc__
     assert amzv.read_synced.__wrapped__ is dataset.read_synced
     assert amzv.read_synced.__doc__ == dataset.read_synced.__doc__
+    # sync_vendor_analytics: the same account machinery (amzv_pandas._facade.datasets)
+    from amzv_pandas._sync import vendor_analytics as va
+
+    assert amzv.sync_vendor_analytics.__wrapped__ is va.sync_vendor_analytics
+    params = inspect.signature(amzv.sync_vendor_analytics).parameters
+    assert params["client"].default is None
+    others = [p for p in inspect.signature(va.sync_vendor_analytics).parameters if p != "client"]
+    assert [p for p in params if p != "client"] == [*others, "accounts", "on_account_error", "executor"]
+    assert va.sync_vendor_analytics.__doc__.split("    client : ")[0] in amzv.sync_vendor_analytics.__doc__
+    assert "executor :" in amzv.sync_vendor_analytics.__doc__
 
 
 #: The other functions that take accounts= (beyond CLIENT_FUNCTIONS).
