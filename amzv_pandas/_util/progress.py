@@ -102,6 +102,13 @@ class SharedProgress:
             self.total += n
             if self.bar is not None and hasattr(self.bar, "total"):
                 self.bar.total = self.total
+                container = getattr(self.bar, "container", None)
+                if container is not None:
+                    # tqdm.notebook's widget keeps the max it was built with (an "info" stub for
+                    # total 0): give it the grown total, as its reset(total=) would.
+                    widget = container.children[1]
+                    widget.max, widget.bar_style = self.total, ""
+                    widget.layout.width = None
                 if hasattr(self.bar, "refresh"):
                     self.bar.refresh()
 
