@@ -56,7 +56,7 @@ def test_repeat_call_is_a_cache_hit_with_zero_calls(fake):
     assert again.attrs["amzv"]["from_cache"] is True and again.attrs["amzv"]["query_ids"] == ["q1", "q2"]
     # a damaged frame is rebuilt from the verified pages, still without a call
     entry = ResultCache.for_client(fake, first.attrs["amzv"]["query_sha256"], START, END)
-    frame_file = next(entry.store.entry(entry.key).path.glob("frame-*.parquet"))
+    frame_file = next(entry.store.entry(entry.key).path.glob("frame-*"))
     frame_file.write_bytes(b"garbage")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
