@@ -10,7 +10,9 @@ with no per-value work:
 
 * the **row table**: every non-text column as it is, and for each text column the byte length
   of each value (int8/int16/int32, the smallest that fits) with the column's validity; columns
-  whose lengths are identical share one; all-null text columns are not stored at all;
+  whose lengths are identical share one; a column without nulls whose values all have one
+  length (ASINs, currency codes, flags) stores just that length; all-null text columns are not
+  stored at all;
 * the **blob table**: one row, one ``large_binary`` value per text column, its bytes
   concatenated (the Arrow data buffer as it is).
 
@@ -91,7 +93,9 @@ def encode(table: pa.Table, *, row_codec: str = ROW_CODEC, blob_codec: str = BLO
     n = table.num_rows
     rows: list[pa.Array] = []
     blobs: list[pa.Array] = []
-    layout: list[Any] = []  # per column: ["col", row index] | ["null"] | ["text", row index, blob index]
+    # per column: ["col", row index] | ["null"] | ["text", lengths' row index, blob index]
+    # | ["fixed", length, blob index] (no nulls, every value that long: no lengths stored)
+    layout: list[Any] = []
     lengths_seen: list[tuple[int, pa.Array]] = []
     for col in table.columns:
         arr = col.chunk(0) if col.num_chunks == 1 else pa.concat_arrays(col.chunks) if col.num_chunks else \
@@ -104,12 +108,15 @@ def encode(table: pa.Table, *, row_codec: str = ROW_CODEC, blob_codec: str = BLO
             layout.append(["null"])
             continue
         lengths = pc.binary_length(arr)
-        lengths = lengths.cast(_length_type(pc.max(lengths).as_py() or 0))
-        index = next((i for i, seen in lengths_seen if seen.equals(lengths)), None)
-        if index is None:
-            index = len(rows)
-            rows.append(lengths)
-            lengths_seen.append((index, lengths))
+        shortest, longest = (v.as_py() or 0 for v in pc.min_max(lengths).values())
+        fixed = n > 0 and arr.null_count == 0 and shortest == longest
+        if not fixed:
+            lengths = lengths.cast(_length_type(longest))
+            index = next((i for i, seen in lengths_seen if seen.equals(lengths)), None)
+            if index is None:
+                index = len(rows)
+                rows.append(lengths)
+                lengths_seen.append((index, lengths))
         width = 8 if pa.types.is_large_string(arr.type) else 4
         offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if width == 8 else np.int32,
                                 count=n + 1, offset=arr.offset * width) if n else np.zeros(1, np.int64)
@@ -118,7 +125,7 @@ def encode(table: pa.Table, *, row_codec: str = ROW_CODEC, blob_codec: str = BLO
         data = data.slice(start, end - start)
         blob = pa.LargeBinaryArray.from_buffers(pa.large_binary(), 1, [
             None, pa.py_buffer(np.array([0, end - start], dtype=np.int64)), data])
-        layout.append(["text", index, len(blobs)])
+        layout.append(["fixed", longest, len(blobs)] if fixed else ["text", index, len(blobs)])
         blobs.append(blob)
     metadata = {_META_KEY: json.dumps({"rows": n, "layout": layout}).encode(),
                 _SCHEMA_KEY: table.schema.serialize().to_pybytes()}
@@ -154,12 +161,31 @@ def _offsets(lengths: pa.Array, n: int, large: bool) -> pa.Buffer:
         raise SplitFrameError("negative text lengths")
     out = np.empty(n + 1, dtype=np.int64)
     out[0] = 0
-    np.cumsum(values, out=out[1:])  # nulls have length 0
+    # Widen first, then sum in place: ~2x faster than a cumsum that casts as it goes.
+    out[1:] = values  # nulls have length 0
+    np.cumsum(out[1:], out=out[1:])
     if not large:
         if out[-1] >= 1 << 31:
             raise SplitFrameError("text too long for 32-bit offsets")
         out = out.astype(np.int32)
     return pa.py_buffer(out)
+
+
+def _fixed_offsets(length: int, n: int, large: bool) -> pa.Buffer:
+    """Offsets of ``n`` values of ``length`` bytes each."""
+    if length < 0 or not large and length * n >= 1 << 31:
+        raise SplitFrameError("invalid fixed text length")
+    return pa.py_buffer(np.arange(0, length * (n + 1), length or 1, dtype=np.int64 if large else np.int32)
+                        if length else np.zeros(n + 1, dtype=np.int64 if large else np.int32))
+
+
+def _offsets_key(item: list[Any], field: pa.Field) -> tuple[str, int, bool] | None:
+    """What a text column's offsets are computed from (columns sharing it share the offsets)."""
+    if item[0] not in ("text", "fixed"):
+        return None
+    if not _is_text(field.type) or len(item) != 3 or not all(isinstance(v, int) for v in item[1:]):
+        raise SplitFrameError(f"text column {field.name!r} has an invalid layout")
+    return item[0], item[1], pa.types.is_large_string(field.type)
 
 
 def decode(buf: pa.Buffer) -> pa.Table:
@@ -191,12 +217,12 @@ def decode(buf: pa.Buffer) -> pa.Table:
         if len(layout) != len(schema) or (rows.num_columns and rows.num_rows != n):
             raise SplitFrameError("layout does not match the schema")
         row_cols = [c.combine_chunks() if c.num_chunks != 1 else c.chunk(0) for c in rows.columns]
-        offsets: dict[tuple[int, bool], pa.Buffer] = {}
+        offsets: dict[tuple[str, int, bool], pa.Buffer] = {}
         for item, field in zip(layout, schema):
-            if item[0] == "text":
-                key = (item[1], pa.types.is_large_string(field.type))
-                if key not in offsets:
-                    offsets[key] = _offsets(row_cols[item[1]], n, key[1])
+            key = _offsets_key(item, field)
+            if key is not None and key not in offsets:
+                offsets[key] = _offsets(row_cols[key[1]], n, key[2]) if key[0] == "text" else \
+                    _fixed_offsets(key[1], n, key[2])
         blobs = blobs_future.result()
     blob_cols = [c.combine_chunks() if c.num_chunks != 1 else c.chunk(0) for c in blobs.columns]
     columns: list[pa.Array] = []
@@ -209,13 +235,12 @@ def decode(buf: pa.Buffer) -> pa.Table:
             if field.type not in nulls:  # one array shared by every all-null column of a type
                 nulls[field.type] = pa.nulls(n, field.type)
             columns.append(nulls[field.type])
-        elif kind == "text":
-            lengths = row_cols[item[1]]
+        elif kind in ("text", "fixed"):
             blob = blob_cols[item[2]]
             data = blob.buffers()[2]
-            large = pa.types.is_large_string(field.type)
-            off = offsets[(item[1], large)]
-            total = int(np.frombuffer(off, dtype=np.int64 if large else np.int32)[-1])
+            key = _offsets_key(item, field)
+            off = offsets[key]
+            total = int(np.frombuffer(off, dtype=np.int64 if key[2] else np.int32)[-1])
             if len(blob) != 1 or blob.null_count:
                 raise SplitFrameError(f"text of column {field.name!r} is not one value")
             start, end = (int(v) for v in np.frombuffer(blob.buffers()[1], dtype=np.int64, count=2,
@@ -223,9 +248,11 @@ def decode(buf: pa.Buffer) -> pa.Table:
             if end - start != total or data is None and total or data is not None and data.size < end:
                 raise SplitFrameError(f"text of column {field.name!r} does not match its lengths")
             data = data.slice(start, total) if data is not None else pa.py_buffer(b"")
-            cls = pa.LargeStringArray if large else pa.StringArray
-            columns.append(cls.from_buffers(n, off, data, lengths.buffers()[0] if lengths.null_count else None,
-                                            lengths.null_count))
+            validity, null_count = None, 0
+            if kind == "text" and row_cols[item[1]].null_count:
+                validity, null_count = row_cols[item[1]].buffers()[0], row_cols[item[1]].null_count
+            cls = pa.LargeStringArray if key[2] else pa.StringArray
+            columns.append(cls.from_buffers(n, off, data, validity, null_count))
         else:
             raise SplitFrameError(f"has an unknown column layout {kind!r}")
     return pa.Table.from_arrays(columns, schema=schema)

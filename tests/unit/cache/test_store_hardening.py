@@ -195,13 +195,17 @@ def test_a_repetitive_frame_is_split_and_varied_numbers_stay_ipc(store):
 
 @pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
 def test_split_frame_gives_the_same_frame_back(store, backend, monkeypatch):
-    # Every kind of column a report frame has: text with nulls/empties/non-ASCII, all-null text,
-    # identical length patterns (shared offsets), numbers with nulls, timestamps, booleans, lists.
+    # Every kind of column a report frame has: text with nulls/empties/non-ASCII, text of one length
+    # (stored as that length), all-null text, identical length patterns (shared offsets), numbers
+    # with nulls, timestamps, booleans, lists.
     n = 1000
     frame = pd.DataFrame({
         "title": pd.array([None if i % 5 == 0 else ("" if i % 7 == 0 else f"Titel {i % 13} ä€😀")
                            for i in range(n)], dtype="str"),
+        "title_again": pd.array([None if i % 5 == 0 else ("" if i % 7 == 0 else f"Titel {i % 13} ä€😀")
+                                 for i in range(n)], dtype="str"),
         "flag": pd.array(["Y"] * n, dtype="str"),
+        "asin": pd.array([f"B{i:09d}" for i in range(n)], dtype="str"),
         "same_len": pd.array(["N"] * n, dtype="str"),
         "empty": pd.array([None] * n, dtype="str"),
         "empty2": pd.array([None] * n, dtype="str"),
@@ -394,3 +398,34 @@ def _try_lock(root: str, out: str) -> None:
         result.append("other-ok")
     with open(out, "w") as fh:
         fh.write(" ".join(result))
+
+
+def test_split_frame_structure_is_checked_beyond_the_checksum():
+    # The CRC-32 catches damage; decode() on its own still refuses a file whose parts disagree
+    # (a wrong length would let Arrow read past a buffer), with SplitFrameError, never a crash.
+    import json as _json
+
+    import pyarrow as pa
+
+    from amzv_pandas._cache import split_frame
+
+    table = pa.Table.from_pandas(_frame(50), preserve_index=False)
+    parts = split_frame.encode(table)
+    whole = b"".join(p.to_pybytes() for p in parts)
+    assert split_frame.decode(pa.py_buffer(whole)).equals(table)
+    with pytest.raises(split_frame.SplitFrameError):
+        split_frame.decode(pa.py_buffer(whole[:-1]))
+    with pytest.raises(split_frame.SplitFrameError):
+        split_frame.decode(pa.py_buffer(b"NOTSPLIT" + whole[8:]))
+    # a row table whose layout says every ASIN is one byte longer than the bytes stored
+    rows = split_frame._read_ipc(pa.py_buffer(parts[1].to_pybytes()))
+    info = _json.loads(rows.schema.metadata[split_frame._META_KEY])
+    fixed = next(item for item in info["layout"] if item[0] == "fixed")
+    fixed[1] += 1
+    meta = dict(rows.schema.metadata)
+    meta[split_frame._META_KEY] = _json.dumps(info).encode()
+    bad_rows = split_frame._ipc_file(rows.replace_schema_metadata(meta), "lz4")
+    pad = split_frame._blob_start(bad_rows.size) - split_frame._HEADER.size - bad_rows.size
+    header = split_frame._HEADER.pack(split_frame.MAGIC, bad_rows.size, parts[3].size)
+    with pytest.raises(split_frame.SplitFrameError, match="does not match its lengths"):
+        split_frame.decode(pa.py_buffer(header + bad_rows.to_pybytes() + b"\0" * pad + parts[3].to_pybytes()))
