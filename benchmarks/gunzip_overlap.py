@@ -9,10 +9,13 @@ the order rotated every round, and times its parse of that file (medians):
 
 * ``prefetch`` — ``parse_document`` as the library runs it: a ``PrefetchStream`` inflates in a
   thread of its own while pyarrow's I/O thread transcodes and its workers parse;
+* ``prefetch4`` — the same with 4 MiB chunks (``PREFETCH_CHUNK``) instead of 1 MiB;
 * ``direct``   — the same with ``PREFETCH_DEPTH = 0``: pyarrow's I/O thread reads the
   ``GunzipStream`` itself, inflating and transcoding in turn (the previous version);
 * ``parts``    — (e) of the flat_ingest scenario: inflate the whole file in memory, then
-  ``parse_flat_file`` + ``to_pandas`` on the expanded bytes; its figure is the larger half.
+  ``parse_flat_file`` + ``to_pandas`` on the expanded bytes; its figure is the larger half;
+* ``utf8``     — ``parse_flat_file`` of the same text transcoded to UTF-8 beforehand (untimed):
+  what the parse costs without pyarrow's cp1252 transcoding, which does not overlap with it.
 
 Printed: wall and CPU seconds per contender, and each parse's ratio to ``parts`` (target
 of issue 15: the cold ingest ≤ 1.2x ``parts``; the download that flat_ingest's (b) adds is
@@ -46,6 +49,8 @@ def _parse(opts: dict, prefetch: bool) -> None:
 
     if not prefetch:
         gunzip.PREFETCH_DEPTH = 0
+    if opts.get("chunk"):
+        gunzip.PREFETCH_CHUNK = opts["chunk"]
     rt = get_report_type(REPORT_TYPE)
     c0, t0 = time.process_time(), time.perf_counter()
     df = parse_document(opts["path"], INFO, rt, section=None, quotechar=None, default_encoding="cp1252")
@@ -79,7 +84,24 @@ def parts(opts: dict) -> None:
            rows=len(df))
 
 
-CONTENDERS = {"prefetch": prefetch, "direct": direct, "parts": parts}
+def utf8(opts: dict) -> None:
+    import pandas as pd  # noqa: F401
+    from amzv_pandas._parsers.flat_file import parse_flat_file
+    from amzv_pandas._parsers.inflate import decompressobj
+    from amzv_pandas._specs.registry import get_report_type
+
+    text = decompressobj(31).decompress(Path(opts["path"]).read_bytes()).decode("cp1252").encode("utf-8")
+    dtypes = get_report_type(REPORT_TYPE).flat_file_dtypes()
+    c0, t0 = time.process_time(), time.perf_counter()
+    df = parse_flat_file(text, quotechar=None, encoding="utf-8", dtypes=dtypes)
+    report(seconds=time.perf_counter() - t0, cpu=time.process_time() - c0, rows=len(df))
+
+
+def prefetch4(opts: dict) -> None:
+    _parse({**opts, "chunk": 4 << 20}, True)
+
+
+CONTENDERS = {"prefetch": prefetch, "prefetch4": prefetch4, "direct": direct, "parts": parts, "utf8": utf8}
 
 
 def measure(size: str, repeats: int, log=print) -> dict:

@@ -234,8 +234,10 @@ class GunzipStream:
         check_expansion(self._what, self.expanded, self.consumed, self._limits)
 
 
-#: Expanded chunks (each up to :data:`CHUNK` bytes) a :class:`PrefetchStream` inflates ahead.
+#: Expanded chunks (each up to :data:`PREFETCH_CHUNK` bytes) a :class:`PrefetchStream` inflates ahead.
 PREFETCH_DEPTH = 8
+#: Expanded bytes the prefetch thread asks for at a time.
+PREFETCH_CHUNK = CHUNK
 _POLL = 0.05  # seconds between checks of the stop flag while the queue is full
 
 
@@ -264,7 +266,8 @@ class PrefetchStream:
 
     @property
     def error(self) -> BaseException | None:
-        return self._own_error or self._inner.error
+        """The stream's error (a cut or oversized document), else the producer's own (an I/O error)."""
+        return self._inner.error or self._own_error
 
     def _start(self) -> None:
         self._queue: queue.Queue[Any] = queue.Queue(self._depth)
@@ -279,7 +282,7 @@ class PrefetchStream:
     def _produce(self) -> None:
         try:
             while not self._stop.is_set():
-                block = self._inner.read(CHUNK)
+                block = self._inner.read(PREFETCH_CHUNK)
                 if not self._put(block) or not block:
                     return
         except BaseException as exc:  # noqa: BLE001 - handed to the reader, never lost
