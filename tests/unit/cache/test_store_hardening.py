@@ -429,3 +429,21 @@ def test_split_frame_structure_is_checked_beyond_the_checksum():
     header = split_frame._HEADER.pack(split_frame.MAGIC, bad_rows.size, parts[3].size)
     with pytest.raises(split_frame.SplitFrameError, match="does not match its lengths"):
         split_frame.decode(pa.py_buffer(header + bad_rows.to_pybytes() + b"\0" * pad + parts[3].to_pybytes()))
+
+
+def test_split_frame_keeps_every_arrow_type_as_written():
+    # 32-bit `string` (object columns of str), binary, dictionaries (categoricals) and an empty
+    # table come back as exactly the Arrow table written: the same as any Arrow file gives.
+    import pyarrow as pa
+
+    from amzv_pandas._cache import split_frame
+
+    frame = pd.DataFrame({"obj": pd.Series(["a", None, "ccc", "é"], dtype=object),
+                          "raw": pd.Series([b"x", b"yy", None, b""], dtype=object),
+                          "cat": pd.Categorical(["x", "y", "x", "x"]), "n": [1, 2, 3, 4],
+                          "fixed_nulls": pd.array([None, "zz", "zz", "zz"], dtype="str")})
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    assert pa.types.is_string(table.schema.field("obj").type)
+    for t in (table, table.slice(0, 0), table.slice(1, 2)):
+        back = split_frame.decode(pa.py_buffer(b"".join(p.to_pybytes() for p in split_frame.encode(t))))
+        assert back.equals(t) and back.schema.metadata == t.schema.metadata
