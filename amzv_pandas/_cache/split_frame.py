@@ -17,17 +17,18 @@ with no per-value work:
   concatenated (the Arrow data buffer as it is).
 
 Both are Arrow IPC files with LZ4 buffer compression (repetitive text compresses ~10x and
-inflates at several GB/s). A reload decompresses the two (in
-Arrow's threads), computes each column's offsets as a cumulative sum of its lengths (numpy,
-a few ms) and wraps the decompressed bytes as the column's data buffer: no value is copied
-or gathered. All-null columns share one null array. The original schema (names, types,
+inflates at several GB/s). A reload decompresses the two (in Arrow's threads), computes each
+column's offsets as a cumulative sum of its lengths (numpy, a few ms) and wraps the
+decompressed bytes as the column's data buffer: no value is copied or gathered. All-null columns share one null array. The original schema (names, types,
 pandas metadata) is stored in the row table's metadata, so ``to_pandas`` gives the frame
 back with the same dtypes and values.
 
 File: ``AMZVSPL1`` magic, the two IPC files' sizes (little-endian u64 each), the row table's
-IPC file, zero bytes up to a multiple of 64, the blob table's IPC file. Integrity is checked by the caller (a
-CRC-32 of the whole file, recorded in the cache entry's sidecar); :func:`decode` additionally
-rejects a file whose sizes or offsets do not add up (:class:`SplitFrameError`).
+IPC file, zero bytes up to a multiple of 64, the blob table's IPC file. Integrity is checked by
+the caller (a CRC-32 of the whole file, recorded in the cache entry's sidecar); :func:`decode`
+additionally rejects a file whose sizes, layout or offsets do not add up
+(:class:`SplitFrameError`), so not even a file with a valid checksum can make Arrow read out of
+bounds.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ _HEADER = struct.Struct("<8sQQ")
 _ALIGN = 64
 _META_KEY = b"amzv_split"
 _SCHEMA_KEY = b"amzv_schema"
-#: LZ4 for both: on report text it inflates faster than ZSTD (which makes files ~3x smaller, still
-#: far below the 2.5x-Parquet budget); benchmarks/cache_formats.py measures both (``split``, ``split_zstd``).
+#: LZ4 for both: on report text it inflates faster than ZSTD (whose files are up to ~4x smaller, but
+#: LZ4's are already about Parquet's size); benchmarks/cache_formats.py measures both (``split``,
+#: ``split_zstd``).
 ROW_CODEC = "lz4"
 BLOB_CODEC = "lz4"
 
@@ -151,8 +153,6 @@ def _read_ipc(buf: pa.Buffer) -> pa.Table:
 
 def _offsets(lengths: pa.Array, n: int, large: bool) -> pa.Buffer:
     """Arrow offsets (int64, or int32 for ``string``) of values of these byte lengths."""
-    if lengths.num_chunks if isinstance(lengths, pa.ChunkedArray) else False:  # pragma: no cover
-        lengths = lengths.combine_chunks()
     if not pa.types.is_integer(lengths.type) or len(lengths) != n:
         raise SplitFrameError("text lengths of the wrong type or count")
     values = np.frombuffer(lengths.buffers()[1], dtype=lengths.type.to_pandas_dtype(), count=n,
@@ -175,8 +175,10 @@ def _fixed_offsets(length: int, n: int, large: bool) -> pa.Buffer:
     """Offsets of ``n`` values of ``length`` bytes each."""
     if length < 0 or not large and length * n >= 1 << 31:
         raise SplitFrameError("invalid fixed text length")
-    return pa.py_buffer(np.arange(0, length * (n + 1), length or 1, dtype=np.int64 if large else np.int32)
-                        if length else np.zeros(n + 1, dtype=np.int64 if large else np.int32))
+    dtype = np.int64 if large else np.int32
+    if not length:
+        return pa.py_buffer(np.zeros(n + 1, dtype=dtype))
+    return pa.py_buffer(np.arange(0, length * (n + 1), length, dtype=dtype))
 
 
 def _offsets_key(item: list[Any], field: pa.Field) -> tuple[str, int, bool] | None:
@@ -214,9 +216,16 @@ def decode(buf: pa.Buffer) -> pa.Table:
             n, layout = int(info["rows"]), info["layout"]
         except (KeyError, ValueError, TypeError) as exc:
             raise SplitFrameError(f"has no valid layout ({type(exc).__name__})") from None
+        if not isinstance(layout, list) or not all(isinstance(i, list) and i and isinstance(i[0], str)
+                                                   for i in layout):
+            raise SplitFrameError("has no valid layout")
         if len(layout) != len(schema) or (rows.num_columns and rows.num_rows != n):
             raise SplitFrameError("layout does not match the schema")
         row_cols = [c.combine_chunks() if c.num_chunks != 1 else c.chunk(0) for c in rows.columns]
+        for item in layout:
+            if item[0] in ("col", "text") and not (len(item) > 1 and isinstance(item[1], int)
+                                                   and 0 <= item[1] < len(row_cols)):
+                raise SplitFrameError(f"layout {item!r} names a column the row table does not have")
         offsets: dict[tuple[str, int, bool], pa.Buffer] = {}
         for item, field in zip(layout, schema):
             key = _offsets_key(item, field)
@@ -225,6 +234,8 @@ def decode(buf: pa.Buffer) -> pa.Table:
                     _fixed_offsets(key[1], n, key[2])
         blobs = blobs_future.result()
     blob_cols = [c.combine_chunks() if c.num_chunks != 1 else c.chunk(0) for c in blobs.columns]
+    if any(item[0] in ("text", "fixed") and not 0 <= item[2] < len(blob_cols) for item in layout):
+        raise SplitFrameError("layout names a text blob the blob table does not have")
     columns: list[pa.Array] = []
     nulls: dict[pa.DataType, pa.Array] = {}
     for item, field in zip(layout, schema):
