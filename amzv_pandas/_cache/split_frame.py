@@ -19,9 +19,10 @@ with no per-value work:
 Both are Arrow IPC files with LZ4 buffer compression (repetitive text compresses ~10x and
 inflates at several GB/s). A reload decompresses the two (in Arrow's threads), computes each
 column's offsets as a cumulative sum of its lengths (numpy, a few ms) and wraps the
-decompressed bytes as the column's data buffer: no value is copied or gathered. All-null columns share one null array. The original schema (names, types,
-pandas metadata) is stored in the row table's metadata, so ``to_pandas`` gives the frame
-back with the same dtypes and values.
+decompressed bytes as the column's data buffer: no value is copied or gathered. All-null
+columns share one null array. The original schema (names, types, pandas metadata) is stored
+in the row table's metadata, so ``to_pandas`` gives the frame back with the same dtypes and
+values.
 
 File: ``AMZVSPL1`` magic, the two IPC files' sizes (little-endian u64 each), the row table's
 IPC file, zero bytes up to a multiple of 64, the blob table's IPC file. Integrity is checked by
