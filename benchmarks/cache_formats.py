@@ -20,6 +20,12 @@ Formats:
 * ``ipc_zstd``       — IPC with ZSTD buffer compression (+ BLAKE2b);
 * ``ipc_lz4_dict``   — LZ4 IPC with low-cardinality text columns dictionary-encoded in the file
   (decoded back to ``str`` on read);
+* ``parquet_crc32``  — today's Parquet file checked by CRC-32 of the file instead of BLAKE2b (page
+  CRCs still verified);
+* ``split``          — what ``_cache/entry.py`` writes now (:mod:`amzv_pandas._cache.split_frame`):
+  text columns as value lengths (row table) + one byte blob per column (blob table), both LZ4
+  IPC, offsets rebuilt by a cumulative sum, all-null text columns not stored; CRC-32 of the file;
+* ``split_zstd``     — the same layout with ZSTD for the blobs (+ CRC-32);
 * ``cold``           — the cold parse of the same data (``parse_document`` of the gzip document,
   resp. ``parse_vendor_json``), the denominator of the warm ratio.
 
@@ -47,9 +53,11 @@ from _harness import alternate, child_args, median, report, run_script  # noqa: 
 
 FLAT_ROWS = {"small": 100_000, "medium": 500_000, "full": 2_000_000}
 VENDOR = {"small": (30, 200), "medium": (120, 1000), "full": (365, 2000)}
-FORMATS = ("parquet", "ipc", "ipc_lz4", "ipc_zstd", "ipc_lz4_dict")
+FORMATS = ("parquet", "ipc", "ipc_lz4", "ipc_zstd", "ipc_lz4_dict", "split", "split_zstd")
 #: Extra contenders reading a file of FORMATS with another check: name -> (file format, check).
-CHECKS = {"ipc_crc32": ("ipc", "crc32")}
+CHECKS = {"ipc_crc32": ("ipc", "crc32"), "parquet_crc32": ("parquet", "crc32")}
+#: The check a format's own contender uses (default BLAKE2b).
+DEFAULT_CHECK = {"split": "crc32", "split_zstd": "crc32"}
 FLAT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 
 
@@ -81,6 +89,13 @@ def write_formats(frame, folder: Path) -> dict[str, dict]:
         path = folder / f"frame.{fmt}"
         if fmt == "parquet":
             pq.write_table(table, path, compression="lz4", use_dictionary=False, write_page_checksum=True)
+        elif fmt.startswith("split"):
+            from amzv_pandas._cache import split_frame
+
+            codec = "zstd" if fmt == "split_zstd" else split_frame.BLOB_CODEC
+            with open(path, "wb") as fh:
+                for part in split_frame.encode(table, blob_codec=codec):
+                    fh.write(memoryview(part))
         else:
             codec = {"ipc": None, "ipc_lz4": "lz4", "ipc_zstd": "zstd", "ipc_lz4_dict": "lz4"}[fmt]
             t = _dict_encode(table) if fmt.endswith("_dict") else table
@@ -104,7 +119,8 @@ def _read(opts: dict) -> None:
     import pyarrow.ipc  # noqa: F401
     import pyarrow.parquet as pq
 
-    from amzv_pandas._parsers.inflate import crc32  # noqa: F401  (the package is imported in a user's kernel)
+    from amzv_pandas._cache import split_frame  # noqa: F401  (the package is imported in a user's kernel)
+    from amzv_pandas._parsers.inflate import crc32  # noqa: F401
 
     fmt = opts["fmt"]
     t0 = time.perf_counter()
@@ -117,6 +133,8 @@ def _read(opts: dict) -> None:
         t_digest = time.perf_counter() - t0
         if fmt == "parquet":
             table = pq.ParquetFile(pa.BufferReader(buf), page_checksum_verification=True).read()
+        elif fmt.startswith("split"):
+            table = split_frame.decode(buf)
         else:
             table = pa.ipc.open_file(pa.BufferReader(buf)).read_all()
             if fmt.endswith("_dict"):
@@ -203,7 +221,8 @@ def measure(size: str, repeats: int, log=print) -> dict:
             contenders = {"cold": lambda o=cold_opts: run_script(script, "cold", o)}
             for fmt, info in files.items():
                 contenders[fmt] = (lambda fmt=fmt, info=info: run_script(
-                    script, "read", {"fmt": CHECKS.get(fmt, (fmt,))[0], "path": info["path"], "check": info.get("check"),
+                    script, "read", {"fmt": CHECKS.get(fmt, (fmt,))[0], "path": info["path"],
+                                     "check": info.get("check") or DEFAULT_CHECK.get(fmt),
                                      "blake2b": info["blake2b"], "crc32": info["crc32"]}))
             for fn in contenders.values():  # warm-up: page cache, .pyc
                 fn()

@@ -3,13 +3,14 @@
 Every file is written to a temporary file in the same directory and moved into place with
 :func:`os.replace`, ``meta.json`` last, so a crash never leaves a half-written entry that
 looks complete. The document's sha256 is verified whenever it is read. The derived frame is
-an uncompressed Arrow IPC file (``frame-<variant>.arrow``), memory-mapped on reload so pandas
-shares its buffers (a fresh kernel reloads at memory speed), checked by its recorded size and
-CRC-32 of the whole mapping; a frame whose IPC file would be more than
-:data:`IPC_MAX_SIZE_RATIO` times its Parquet form (very repetitive text) is stored as Parquet
-(lz4, page CRCs) instead, checked by size and BLAKE2b, as every frame was before. Frames of
-earlier versions (Parquet) are still read. The sidecar carries a digest of its own content
-(see :mod:`amzv_pandas._cache.store`).
+a "split" file (``frame-<variant>.split``, :mod:`amzv_pandas._cache.split_frame`: text
+columns as value lengths plus one LZ4 byte blob each, rebuilt without per-value work), or,
+when an uncompressed Arrow IPC file is at most :data:`IPC_MAX_SIZE_RATIO` times the split
+file's size, that IPC file (``frame-<variant>.arrow``), memory-mapped on reload so pandas
+shares its buffers. Either is checked by its recorded size and CRC-32 of the whole mapping.
+Frames of earlier versions (Arrow IPC with CRC-32, Parquet with BLAKE2b and page CRCs) are
+still read. The sidecar carries a digest of its own content (see
+:mod:`amzv_pandas._cache.store`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .. import _version
 from .._parsers.arrow import frame_to_pandas
@@ -35,12 +35,13 @@ from .._parsers.inflate import crc32
 from .._util.files import atomic_write, unlink_quietly
 from .._util.time import utc_now
 from ..exceptions import CacheIntegrityError, StaleCacheWarning
+from . import split_frame
 from .keys import PARSER_VERSION, CacheKey
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CacheEntry", "IPC_MAX_SIZE_RATIO", "IPC_ALWAYS_BYTES", "STALE_TEMP_SECONDS", "META_FILE", "load_meta",
+__all__ = ["CacheEntry", "FRAME_FORMATS", "IPC_MAX_SIZE_RATIO", "STALE_TEMP_SECONDS", "META_FILE", "load_meta",
            "atomic_write_bytes", "atomic_write_json"]
 
 # Records keep the logger name they had before the split out of store.py.
@@ -49,14 +50,14 @@ logger = logging.getLogger("amzv_pandas._cache.store")
 _DOCUMENT = "document.gz"
 META_FILE = "meta.json"
 _HASH_CHUNK = 1 << 20
-_SUFFIX = {"arrow": ".arrow", "parquet": ".parquet"}
-#: A frame is stored as uncompressed Arrow IPC unless that file would be more than this many times
-#: its Parquet (lz4) size; then as Parquet (issue 15: on-disk <= 2.5x today's Parquet).
-#: benchmarks/cache_formats.py measures both: IPC reloads ~5x faster, Parquet is ~3-17x smaller.
+_SUFFIX = {"split": ".split", "arrow": ".arrow", "parquet": ".parquet"}
+#: Formats a frame may be stored in; ``"parquet"`` is only read (frames of earlier versions).
+FRAME_FORMATS = tuple(_SUFFIX)
+#: A frame is stored as uncompressed Arrow IPC (memory-mapped: the fastest reload) when that file
+#: is at most this many times its split form, else split (issue 15: on-disk <= 2.5x the Parquet
+#: frames of earlier versions; the split file is about Parquet's size or smaller).
+#: benchmarks/cache_formats.py measures them side by side.
 IPC_MAX_SIZE_RATIO = 2.5
-#: Frames whose Arrow data is at most this big are always stored as IPC (no Parquet is encoded
-#: to compare with: the bytes on disk are small either way).
-IPC_ALWAYS_BYTES = 32 << 20
 
 
 def _file_digest(path: Path, digest: Any) -> str:
@@ -71,20 +72,6 @@ def _file_digest(path: Path, digest: Any) -> str:
 
 def _sha256_file(path: Path) -> str:
     return _file_digest(path, hashlib.sha256())
-
-
-def _blake2b_file(path: Path) -> str:
-    return _file_digest(path, hashlib.blake2b(digest_size=32))
-
-
-def _parquet_bytes(table: pa.Table) -> pa.Buffer:
-    """``table`` as Parquet (lz4), the layout frames had before Arrow IPC."""
-    sink = pa.BufferOutputStream()
-    # Plain encoding decodes ~25% faster than dictionary pages for the mostly
-    # unique text of reports, at ~1.5x the (still small) size: reloads win.
-    # Page CRCs make a flipped bit a read error instead of silently wrong data.
-    pq.write_table(table, sink, compression="lz4", use_dictionary=False, write_page_checksum=True)
-    return sink.getvalue()
 
 
 #: Temp files of an entry (downloads, expanded JSON, atomic writes) older than this were left
@@ -244,16 +231,16 @@ class CacheEntry:
     def read_frame(self, variant: str, *, dtype_backend: str = "numpy_nullable") -> "pd.DataFrame | None":
         """The cached parsed frame of ``variant``, or ``None`` when there is none (yet).
 
-        Reloading it skips the download, the gunzip, the transcoding and the CSV parse. An
-        Arrow IPC frame is memory-mapped and checked by its recorded size and CRC-32 over the
-        mapping; its text columns (and, with ``dtype_backend="pyarrow"``, every column) then
-        share the mapped buffers: no copy, and the pages stay in the OS cache. A Parquet
-        frame (large repetitive frames, and every frame of earlier versions) is checked by
-        size, BLAKE2b and every page's CRC. The document it derives from is checked by size
-        here and by sha256 whenever it is read (:meth:`verify_document`). A frame that fails
-        is deleted with a :class:`StaleCacheWarning`; a frame without a recorded digest (an
-        older version's) is deleted silently; either way ``None`` is returned and the caller
-        re-parses the cached document.
+        Reloading it skips the download, the gunzip, the transcoding and the CSV parse. The
+        frame file is memory-mapped and checked by its recorded size and CRC-32 over the
+        mapping (Parquet frames of earlier versions: BLAKE2b and every page's CRC). A split
+        frame is then rebuilt from its lengths and inflated text blobs (no per-value work);
+        an Arrow IPC frame's text columns (and, with ``dtype_backend="pyarrow"``, every
+        column) share the mapped buffers: no copy. The document it derives from is checked
+        by size here and by sha256 whenever it is read (:meth:`verify_document`). A frame
+        that fails is deleted with a :class:`StaleCacheWarning`; a frame without a recorded
+        digest (an older version's) is deleted silently; either way ``None`` is returned and
+        the caller re-parses the cached document.
 
         Parameters
         ----------
@@ -280,7 +267,7 @@ class CacheEntry:
         path = self.frame_path(variant, fmt)
         if not path.exists():
             return None
-        expected = info.get("crc32") if fmt == "arrow" else info.get("blake2b")
+        expected = info.get("blake2b") if fmt == "parquet" else info.get("crc32")
         if fmt not in _SUFFIX or not isinstance(expected, (str, int)) or isinstance(expected, bool):
             # Written by a version that kept no digest: unverifiable, so rebuilt (and rewritten with one).
             logger.debug("cached frame %s has no recorded digest; rebuilding it", path)
@@ -294,12 +281,14 @@ class CacheEntry:
                 buf = mm.read_buffer()
                 if len(buf) != info.get("size"):
                     problem = "has the wrong size"
-                elif fmt == "arrow":
+                elif fmt != "parquet":
                     # CRC-32 catches every flipped bit or byte at ~20 GB/s; BLAKE2b would cost more
                     # than the reload (a tamper-proof digest buys nothing here: whoever can write the
                     # frame can write the sidecar's digest too).
                     if crc32(memoryview(buf)) != expected:
                         problem = "fails its checksum"
+                    elif fmt == "split":
+                        table = split_frame.decode(buf)
                     else:
                         import pyarrow.ipc
 
@@ -309,6 +298,8 @@ class CacheEntry:
                 else:
                     # Page CRCs do not cover the footer (schema, names, pandas metadata): the digest
                     # does. ParquetFile, not read_table: no pyarrow.dataset import in a fresh kernel.
+                    import pyarrow.parquet as pq
+
                     table = pq.ParquetFile(pa.BufferReader(buf), page_checksum_verification=True).read()
                 if problem is None:
                     frame = frame_to_pandas(table, dtype_backend)
@@ -369,43 +360,38 @@ class CacheEntry:
         self._meta = _write_meta(self.meta_path, meta)
 
     def write_frame(self, variant: str, frame: "pd.DataFrame") -> None:
-        """Store the parsed frame of ``variant`` (Arrow IPC, or Parquet when far smaller) and record it.
+        """Store the parsed frame of ``variant`` (split, or Arrow IPC when not much larger) and record it.
 
-        The sidecar records the format, the size and the checksum (CRC-32 for IPC, BLAKE2b for
-        Parquet). Any other format's file of the same variant is removed.
+        The sidecar records the format, the size and the file's CRC-32. Any other format's
+        file of the same variant is removed.
         """
         meta = self.meta()
         if meta is None:
             return
         table = pa.Table.from_pandas(frame, preserve_index=False)
-        parquet = None
-        if table.nbytes > IPC_ALWAYS_BYTES:
-            parquet = _parquet_bytes(table)
-            if table.nbytes <= IPC_MAX_SIZE_RATIO * parquet.size:
-                parquet = None
-        fmt = "arrow" if parquet is None else "parquet"
+        parts = split_frame.encode(table)
+        split_size = sum(part.size for part in parts)
+        fmt = "arrow" if table.nbytes <= IPC_MAX_SIZE_RATIO * split_size else "split"
         path = self.frame_path(variant, fmt)
         with atomic_write(path, fsync=False) as fh:  # derived data: rebuilt from the document if lost
-            if parquet is None:
+            if fmt == "split":
+                for part in parts:
+                    fh.write(memoryview(part))
+            else:
                 import pyarrow.ipc
 
                 # Uncompressed, so a reload maps the buffers instead of decoding them.
                 with pyarrow.ipc.new_file(fh, table.schema) as writer:
                     writer.write_table(table)
-            else:
-                fh.write(memoryview(parquet))
-        del table, parquet
+        del table, parts
         for other in _SUFFIX:
             if other != fmt:
                 unlink_quietly(self.frame_path(variant, other))
         size = path.stat().st_size
+        with pa.memory_map(str(path), "r") as mm:  # the bytes on disk, as a reload will check them
+            checksum = crc32(memoryview(mm.read_buffer()))
         record: dict[str, Any] = {"size": size, "parser_version": PARSER_VERSION, "format": fmt,
-                                  "rows": int(len(frame)), "written_at": utc_now().isoformat()}
-        if fmt == "arrow":
-            with pa.memory_map(str(path), "r") as mm:
-                record["crc32"] = crc32(memoryview(mm.read_buffer()))
-        else:
-            record["blake2b"] = _blake2b_file(path)
+                                  "rows": int(len(frame)), "written_at": utc_now().isoformat(), "crc32": checksum}
         frames = dict(meta.get("frames") or {})
         frames[variant] = record
         self._meta = _write_meta(self.meta_path, {**meta, "frames": frames})

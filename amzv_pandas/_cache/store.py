@@ -1,4 +1,4 @@
-"""The on-disk report cache: raw documents as the truth, Arrow IPC (or Parquet) frames for fast reloads.
+"""The on-disk report cache: raw documents as the truth, compact Arrow frames for fast reloads.
 
 Layout under ``client.cache_dir``::
 
@@ -7,7 +7,7 @@ Layout under ``client.cache_dir``::
       <REPORT_TYPE>/<key16>-<start>_<end>/
         document.gz                                   the document exactly as Amazon sent it (gzip)
         meta.json                                     key, sha256, size, ids, content type, charset, fetched_at
-        frame-<variant>.arrow                         the parsed frame (Arrow IPC, mmapped; .parquet when far smaller), per section/quoting/codec/parser version
+        frame-<variant>.split                         the parsed frame (split Arrow file; .arrow: mmapped IPC when not much larger), per section/quoting/codec/parser version
 
 An entry is keyed by region, account (``client.account_key``, never a secret), report
 type, sorted marketplace ids, the resolved absolute start/end and the sorted report
@@ -19,12 +19,13 @@ Every file is written to a temporary file in the same directory and moved into p
 :func:`os.replace`, ``meta.json`` last, so a crash never leaves a half-written entry that
 looks complete. The document's sha256 is verified whenever it is read; a document that
 fails is deleted and the caller fetches it again (with a
-:class:`~amzv_pandas.exceptions.StaleCacheWarning`). The derived frame is an uncompressed
-Arrow IPC file, memory-mapped on reload and checked by its recorded size and CRC-32, or (when
-that file would be more than 2.5x its Parquet form) a Parquet file (lz4) checked by size,
-BLAKE2b (page CRCs do not cover the footer: schema, column names, pandas metadata) and every
-page's CRC (see :mod:`amzv_pandas._cache.entry`); a damaged frame, or one written before
-digests were recorded, is rebuilt from the verified document without any API call. The sidecar carries a digest of its own content: a sidecar that is not valid
+:class:`~amzv_pandas.exceptions.StaleCacheWarning`). The derived frame is a split file
+(text as value lengths plus LZ4 byte blobs, :mod:`amzv_pandas._cache.split_frame`) or, when
+that is at most 2.5x smaller, an uncompressed Arrow IPC file; either is memory-mapped on
+reload and checked by its recorded size and CRC-32. Parquet frames of earlier versions are
+still read, checked by size, BLAKE2b and every page's CRC (see
+:mod:`amzv_pandas._cache.entry`); a damaged frame, or one written before digests were
+recorded, is rebuilt from the verified document without any API call. The sidecar carries a digest of its own content: a sidecar that is not valid
 JSON, has the wrong shape or fails its digest discards the entry (it is downloaded again).
 
 Leftover temp files of a killed process are removed on the next write to their entry, and

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .flat_file import charset_from_content_type, parse_flat_file
-from .gunzip import CHUNK, RAISE_HINT, GunzipStream, TruncatedDocument, gunzip_bounded
+from . import gunzip as _gunzip
+from .gunzip import CHUNK, RAISE_HINT, GunzipStream, PrefetchStream, TruncatedDocument, gunzip_bounded
 from .vendor_json import RAW_PARSE_ERRORS, as_parse_error, parse_vendor_json
 from .._util.limits import DocumentLimits
 from ..exceptions import AmzvError, ConfigurationError, DocumentTooLargeError
@@ -190,7 +191,9 @@ def parse_document(
         dtypes = rt.flat_file_dtypes() or None
         if not gz:
             return parse_flat_file(os.fspath(path), quotechar=quotechar, encoding=encoding, dtypes=dtypes)
-        stream = GunzipStream(path, limits, what, end_on_error=True)
+        stream: Any = GunzipStream(path, limits, what, end_on_error=True)
+        if _gunzip.PREFETCH_DEPTH > 0:  # inflate in a thread of its own, overlapped with the transcoding
+            stream = PrefetchStream(stream, _gunzip.PREFETCH_DEPTH)
         try:
             frame = parse_flat_file(stream, quotechar=quotechar, encoding=encoding, dtypes=dtypes)
         except BaseException:

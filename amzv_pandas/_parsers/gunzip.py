@@ -14,6 +14,8 @@ its I/O thread, so inflating one block overlaps with parsing the previous ones o
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from typing import Any
 
 from ..exceptions import DocumentTooLargeError
@@ -26,6 +28,8 @@ __all__ = [
     "RAISE_HINT",
     "DocumentLimits",
     "GunzipStream",
+    "PREFETCH_DEPTH",
+    "PrefetchStream",
     "TruncatedDocument",
     "check_expansion",
     "gunzip_bounded",
@@ -228,6 +232,145 @@ class GunzipStream:
     def _account(self, n: int) -> None:
         self.expanded += n
         check_expansion(self._what, self.expanded, self.consumed, self._limits)
+
+
+#: Expanded chunks (each up to :data:`PREFETCH_CHUNK` bytes) a :class:`PrefetchStream` inflates ahead.
+PREFETCH_DEPTH = 8
+#: Expanded bytes the prefetch thread asks for at a time.
+PREFETCH_CHUNK = CHUNK
+_POLL = 0.05  # seconds between checks of the stop flag while the queue is full
+
+
+class PrefetchStream:
+    """A :class:`GunzipStream` read ahead by a thread of its own, through a bounded queue.
+
+    pyarrow's CSV reader pulls its input from one I/O thread, which also transcodes it
+    (cp1252 and the other non-UTF-8 codecs, in Python, holding the GIL). Reading the
+    gzip stream directly, that thread inflates and transcodes in turn; here a producer
+    thread inflates (the binding releases the GIL) while the reader transcodes the chunks
+    before, so the two overlap. At most :data:`PREFETCH_DEPTH` chunks wait in the queue.
+
+    The same io protocol and ``error``/``expanded`` as the stream it wraps. The wrapped
+    stream should be made with ``end_on_error=True``: then no exception is ever raised
+    into pyarrow's thread (which can abort the process); any other exception of the
+    producer (an I/O error) ends the data the same way and is kept in ``error``.
+    """
+
+    def __init__(self, inner: GunzipStream, depth: int = PREFETCH_DEPTH) -> None:
+        self._inner = inner
+        self._depth = depth
+        self._own_error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self.closed = False
+        self._start()
+
+    @property
+    def error(self) -> BaseException | None:
+        """The stream's error (a cut or oversized document), else the producer's own (an I/O error)."""
+        return self._inner.error or self._own_error
+
+    def _start(self) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(self._depth)
+        self._stop = threading.Event()
+        self._buf = b""
+        self._pos = 0
+        self._eof = False
+        self.expanded = 0
+        self._thread = threading.Thread(target=self._produce, name="amzv-gunzip-prefetch", daemon=True)
+        self._thread.start()
+
+    def _produce(self) -> None:
+        try:
+            while not self._stop.is_set():
+                block = self._inner.read(PREFETCH_CHUNK)
+                if not self._put(block) or not block:
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the reader, never lost
+            self._put(exc)
+
+    def _put(self, item: Any) -> bool:
+        """Queue ``item``; ``False`` when the stream was closed meanwhile."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=_POLL)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _halt(self) -> None:
+        """Stop the producer and wait for it (it exits within one chunk and one poll)."""
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()
+
+    # -- the io protocol pyarrow's PythonFile uses ---------------------------------------------
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self.expanded
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 1 and offset == 0:
+            return self.expanded
+        if whence == 0 and offset == 0:
+            self._halt()
+            self._inner.seek(0)
+            self._own_error = None
+            self.closed = False
+            self._start()
+            return 0
+        raise OSError("a gzip document can only be rewound to its start")
+
+    def close(self) -> None:
+        self.closed = True
+        self._halt()
+        self._inner.close()
+
+    def __enter__(self) -> "PrefetchStream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            parts = []
+            while True:
+                block = self.read(CHUNK)
+                if not block:
+                    return b"".join(parts)
+                parts.append(block)
+        if size == 0 or self._eof:
+            return b""
+        if self._pos >= len(self._buf):
+            item = self._queue.get()
+            if isinstance(item, BaseException):
+                self._eof = True
+                if self._inner._end_on_error:
+                    self._own_error = item
+                    return b""
+                raise item
+            if not item:
+                self._eof = True
+                return b""
+            self._buf, self._pos = item, 0
+        if self._pos == 0 and size >= len(self._buf):
+            out = self._buf  # the whole chunk: no copy
+        else:
+            out = self._buf[self._pos:self._pos + size]
+        self._pos += len(out)
+        self.expanded += len(out)
+        return out
 
 
 def gunzip_bounded(data: bytes, limits: DocumentLimits | None = None, *, what: str = "the document") -> bytes:

@@ -16,6 +16,8 @@ from amzv_pandas._cache.store import CacheKey, ReportCache, frame_variant
 from amzv_pandas._facade.client import Client
 from amzv_pandas.exceptions import CacheIntegrityError, ConfigurationError, StaleCacheWarning
 
+from .conftest import READ_FORMATS, decode_unchecked, write_frame_as
+
 
 def _key(**kw):
     base = dict(region="NA", account="profile-test", report_type="GET_VENDOR_SALES_REPORT",
@@ -74,43 +76,22 @@ def test_commit_and_read_back(store):
     assert meta["frames"]["v1"]["parser_version"] == cache_mod.PARSER_VERSION
 
 
-def _force_parquet(monkeypatch):
-    """Make write_frame pick Parquet (as for a frame whose IPC form would be far larger)."""
-    from amzv_pandas._cache import entry as entry_mod
-
-    monkeypatch.setattr(entry_mod, "IPC_ALWAYS_BYTES", -1)
-    monkeypatch.setattr(entry_mod, "IPC_MAX_SIZE_RATIO", 0.0)
-
-
-def _decode_unchecked(path):
-    if path.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        return pq.read_table(path).to_pandas()
-    import pyarrow.ipc
-
-    return pyarrow.ipc.open_file(str(path)).read_all().to_pandas()
-
-
-@pytest.mark.parametrize("fmt", ["arrow", "parquet"])
+@pytest.mark.parametrize("fmt", READ_FORMATS)
 @pytest.mark.parametrize("damage", ["truncate", "footer", "bitflip"])
 def test_corrupt_frame_is_dropped_with_warning(store, damage, fmt, monkeypatch):
-    if fmt == "parquet":
-        _force_parquet(monkeypatch)
     entry = store.entry(_key())
     _store(entry)
-    entry.write_frame("v1", pd.DataFrame({"a": range(1000), "b": [f"x{i}" for i in range(1000)]}))
-    path = entry.frame_path("v1")
-    assert path.suffix == "." + fmt
+    frame = pd.DataFrame({"a": range(1000), "b": pd.array([f"x{i}" for i in range(1000)], dtype="str")})
+    path = write_frame_as(entry, "v1", frame, fmt, monkeypatch)
     raw = path.read_bytes()
     if damage == "bitflip":  # same size, and a flip that still decodes: only the checksums can tell
-        original = _decode_unchecked(path)
+        original = decode_unchecked(path)
         for pos in range(len(raw) // 4, 3 * len(raw) // 4):
             flipped = bytearray(raw)
             flipped[pos] ^= 0x01
             path.write_bytes(bytes(flipped))
             try:
-                silent = _decode_unchecked(path)  # no check: wrong data, no error
+                silent = decode_unchecked(path)  # no check: wrong data, no error
             except Exception:
                 continue
             if not silent.equals(original):

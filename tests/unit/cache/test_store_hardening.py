@@ -20,6 +20,8 @@ import pytest
 from amzv_pandas._cache.store import CacheKey, InflightIndex, ReportCache
 from amzv_pandas.exceptions import ReportTimeout, StaleCacheWarning
 
+from .conftest import READ_FORMATS, force_format, legacy_parquet_frame, write_frame_as
+
 SALES = "GET_VENDOR_SALES_REPORT"
 
 
@@ -88,30 +90,10 @@ def test_every_bit_flip_in_a_frame_file_is_caught(store):
     pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), original)
 
 
-def _legacy_parquet_frame(entry, variant, frame, *, digest=True):
-    """Write ``frame`` exactly as the previous version did (Parquet lz4, BLAKE2b in the sidecar)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from amzv_pandas._cache.entry import _write_meta
-
-    path = entry.path / f"frame-{variant}.parquet"
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="lz4",
-                   use_dictionary=False, write_page_checksum=True)
-    record = {"size": path.stat().st_size, "parser_version": "x", "format": "parquet", "rows": len(frame),
-              "written_at": "2026-11-27T00:00:00+00:00"}
-    if digest:
-        record["blake2b"] = hashlib.blake2b(path.read_bytes(), digest_size=32).hexdigest()
-    meta = json.loads(entry.meta_path.read_text())
-    meta["frames"] = {variant: record}
-    _write_meta(entry.meta_path, meta)
-    return path
-
-
 def test_frame_written_by_previous_version_is_still_read(store):
     entry = store.entry(_key())
     _store(entry)
-    path = _legacy_parquet_frame(entry, "v1", _frame())
+    path = legacy_parquet_frame(entry, "v1", _frame())
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         got = store.entry(_key()).read_frame("v1")
@@ -120,7 +102,23 @@ def test_frame_written_by_previous_version_is_still_read(store):
     # rewriting the variant (a re-parse) replaces it with the new format, and the old file goes
     again = store.entry(_key())
     again.write_frame("v1", _frame())
-    assert not path.exists() and again.frame_path("v1").suffix == ".arrow"
+    assert not path.exists() and again.frame_path("v1").suffix in (".split", ".arrow")
+    pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), _frame(), check_exact=True)
+
+
+def test_ipc_frame_written_by_previous_version_is_still_read(store, monkeypatch):
+    # The previous version wrote uncompressed Arrow IPC + CRC-32 exactly as the "arrow" format does.
+    entry = store.entry(_key())
+    _store(entry)
+    path = write_frame_as(entry, "v1", _frame(), "arrow", monkeypatch)
+    monkeypatch.undo()  # the reader picks nothing: it follows the recorded format
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), _frame(), check_exact=True)
+    again = store.entry(_key())
+    force_format(monkeypatch, "split")
+    again.write_frame("v1", _frame())  # a re-parse replaces it in the format of the day
+    assert not path.exists() and again.frame_path("v1").suffix == ".split"
     pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), _frame(), check_exact=True)
 
 
@@ -128,7 +126,7 @@ def test_frame_without_recorded_digest_is_rebuilt_not_trusted(store):
     # An older version recorded only the size: such a frame is treated as missing.
     entry = store.entry(_key())
     _store(entry)
-    path = _legacy_parquet_frame(entry, "v1", _frame(), digest=False)
+    path = legacy_parquet_frame(entry, "v1", _frame(), digest=False)
     meta = json.loads(entry.meta_path.read_text())
     meta.pop("meta_digest")  # an old sidecar has no digest of its own either
     entry.meta_path.write_text(json.dumps(meta))
@@ -142,21 +140,24 @@ def test_frame_without_recorded_digest_is_rebuilt_not_trusted(store):
     pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), _frame())
 
 
-def test_new_frames_are_memory_mapped_arrow_with_a_checksum(store):
+@pytest.mark.parametrize("fmt", ["split", "arrow"])
+def test_new_frames_record_format_size_and_checksum(store, fmt, monkeypatch):
     entry = store.entry(_key())
     _store(entry)
+    force_format(monkeypatch, fmt)
     entry.write_frame("v1", _frame())
     record = json.loads(entry.meta_path.read_text())["frames"]["v1"]
-    assert record["format"] == "arrow" and entry.frame_path("v1").name == "frame-v1.arrow"
+    assert record["format"] == fmt and entry.frame_path("v1").name == f"frame-v1.{fmt}"
     import zlib
 
     assert record["crc32"] == zlib.crc32(entry.frame_path("v1").read_bytes())
     assert record["size"] == entry.frame_path("v1").stat().st_size
 
 
-def test_pyarrow_backend_from_the_cache_copies_nothing(store):
+def test_pyarrow_backend_from_the_cache_copies_nothing(store, monkeypatch):
     import pyarrow as pa
 
+    force_format(monkeypatch, "arrow")  # memory-mapped IPC: the format where no byte is copied
     n = 200_000
     frame = pd.DataFrame({"asin": pd.array([f"B{i:09d}" for i in range(n)], dtype="str"),
                           "units": pd.array(range(n), dtype="Int64"),
@@ -174,17 +175,16 @@ def test_pyarrow_backend_from_the_cache_copies_nothing(store):
     pd.testing.assert_frame_equal(back, frame)
 
 
-def test_a_repetitive_large_frame_is_kept_as_parquet(store, monkeypatch):
-    from amzv_pandas._cache import entry as entry_mod
-
-    monkeypatch.setattr(entry_mod, "IPC_ALWAYS_BYTES", 1 << 16)
+def test_a_repetitive_frame_is_split_and_varied_numbers_stay_ipc(store):
     n = 50_000
-    repetitive = pd.DataFrame({"title": pd.array(["the same long product title " * 4] * n, dtype="str")})
+    repetitive = pd.DataFrame({"title": pd.array(["the same long product title " * 4] * n, dtype="str"),
+                               "empty": pd.array([None] * n, dtype="str")})
     entry = store.entry(_key())
     _store(entry)
     entry.write_frame("v1", repetitive)
-    assert entry.frame_path("v1").suffix == ".parquet"  # IPC would be > 2.5x the Parquet
-    pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), repetitive)
+    assert entry.frame_path("v1").suffix == ".split"  # IPC would be > 2.5x the split file
+    assert entry.frame_path("v1").stat().st_size < 0.1 * repetitive.memory_usage(deep=True).sum()
+    pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v1"), repetitive, check_exact=True)
     import random
 
     rng = random.Random(1)
@@ -193,18 +193,54 @@ def test_a_repetitive_large_frame_is_kept_as_parquet(store, monkeypatch):
     assert entry.frame_path("v2").suffix == ".arrow"  # doubles barely compress: IPC
 
 
-@pytest.mark.parametrize("fmt", ["arrow", "parquet"])
-def test_every_bit_flip_caught_in_either_format(store, fmt, monkeypatch):
-    from amzv_pandas._cache import entry as entry_mod
-
-    if fmt == "parquet":
-        monkeypatch.setattr(entry_mod, "IPC_ALWAYS_BYTES", -1)
-        monkeypatch.setattr(entry_mod, "IPC_MAX_SIZE_RATIO", 0.0)
+@pytest.mark.parametrize("backend", ["numpy_nullable", "pyarrow"])
+def test_split_frame_gives_the_same_frame_back(store, backend, monkeypatch):
+    # Every kind of column a report frame has: text with nulls/empties/non-ASCII, text of one length
+    # (stored as that length), all-null text, identical length patterns (shared offsets), numbers
+    # with nulls, timestamps, booleans, lists.
+    n = 1000
+    frame = pd.DataFrame({
+        "title": pd.array([None if i % 5 == 0 else ("" if i % 7 == 0 else f"Titel {i % 13} ä€😀")
+                           for i in range(n)], dtype="str"),
+        "title_again": pd.array([None if i % 5 == 0 else ("" if i % 7 == 0 else f"Titel {i % 13} ä€😀")
+                                 for i in range(n)], dtype="str"),
+        "flag": pd.array(["Y"] * n, dtype="str"),
+        "asin": pd.array([f"B{i:09d}" for i in range(n)], dtype="str"),
+        "same_len": pd.array(["N"] * n, dtype="str"),
+        "empty": pd.array([None] * n, dtype="str"),
+        "empty2": pd.array([None] * n, dtype="str"),
+        "units": pd.array([None if i % 3 == 0 else i for i in range(n)], dtype="Int64"),
+        "price": pd.array([i / 4 for i in range(n)], dtype="Float64"),
+        "when": pd.to_datetime(["2025-01-02T03:04:05Z"] * n).as_unit("us"),
+        "ok": pd.array([i % 2 == 0 for i in range(n)], dtype="boolean"),
+        "tags": [["a", "b"] if i % 2 else [] for i in range(n)],
+    })
     entry = store.entry(_key())
     _store(entry)
-    entry.write_frame("v1", _frame(100))
-    path = entry.frame_path("v1")
-    assert path.suffix == "." + fmt
+    force_format(monkeypatch, "split")
+    entry.write_frame("v1", frame)
+    assert entry.frame_path("v1").suffix == ".split"
+    got = store.entry(_key()).read_frame("v1", dtype_backend=backend)
+    # lists come back as arrays from any Arrow file (as from the formats before): compared as lists
+    assert [list(v) for v in got.pop("tags")] == frame.pop("tags").tolist()
+    if backend == "pyarrow":  # what the other formats give: every column an ArrowDtype of the written type
+        import pyarrow as pa
+
+        from amzv_pandas._parsers.arrow import frame_to_pandas
+
+        assert all(isinstance(t, pd.ArrowDtype) for t in got.dtypes)
+        frame = frame_to_pandas(pa.Table.from_pandas(frame, preserve_index=False), "pyarrow")
+    pd.testing.assert_frame_equal(got, frame, check_exact=True)
+    empty = frame.iloc[:0]
+    entry.write_frame("v2", empty)
+    pd.testing.assert_frame_equal(store.entry(_key()).read_frame("v2"), empty, check_exact=True)
+
+
+@pytest.mark.parametrize("fmt", READ_FORMATS)
+def test_every_bit_flip_caught_in_every_format(store, fmt, monkeypatch):
+    entry = store.entry(_key())
+    _store(entry)
+    path = write_frame_as(entry, "v1", _frame(100), fmt, monkeypatch)
     raw = path.read_bytes()
     for pos in range(0, len(raw), 13):
         flipped = bytearray(raw)
@@ -362,3 +398,52 @@ def _try_lock(root: str, out: str) -> None:
         result.append("other-ok")
     with open(out, "w") as fh:
         fh.write(" ".join(result))
+
+
+def test_split_frame_structure_is_checked_beyond_the_checksum():
+    # The CRC-32 catches damage; decode() on its own still refuses a file whose parts disagree
+    # (a wrong length would let Arrow read past a buffer), with SplitFrameError, never a crash.
+    import json as _json
+
+    import pyarrow as pa
+
+    from amzv_pandas._cache import split_frame
+
+    table = pa.Table.from_pandas(_frame(50), preserve_index=False)
+    parts = split_frame.encode(table)
+    whole = b"".join(p.to_pybytes() for p in parts)
+    assert split_frame.decode(pa.py_buffer(whole)).equals(table)
+    with pytest.raises(split_frame.SplitFrameError):
+        split_frame.decode(pa.py_buffer(whole[:-1]))
+    with pytest.raises(split_frame.SplitFrameError):
+        split_frame.decode(pa.py_buffer(b"NOTSPLIT" + whole[8:]))
+    # a row table whose layout says every ASIN is one byte longer than the bytes stored
+    rows = split_frame._read_ipc(pa.py_buffer(parts[1].to_pybytes()))
+    info = _json.loads(rows.schema.metadata[split_frame._META_KEY])
+    fixed = next(item for item in info["layout"] if item[0] == "fixed")
+    fixed[1] += 1
+    meta = dict(rows.schema.metadata)
+    meta[split_frame._META_KEY] = _json.dumps(info).encode()
+    bad_rows = split_frame._ipc_file(rows.replace_schema_metadata(meta), "lz4")
+    pad = split_frame._blob_start(bad_rows.size) - split_frame._HEADER.size - bad_rows.size
+    header = split_frame._HEADER.pack(split_frame.MAGIC, bad_rows.size, parts[3].size)
+    with pytest.raises(split_frame.SplitFrameError, match="does not match its lengths"):
+        split_frame.decode(pa.py_buffer(header + bad_rows.to_pybytes() + b"\0" * pad + parts[3].to_pybytes()))
+
+
+def test_split_frame_keeps_every_arrow_type_as_written():
+    # 32-bit `string` (object columns of str), binary, dictionaries (categoricals) and an empty
+    # table come back as exactly the Arrow table written: the same as any Arrow file gives.
+    import pyarrow as pa
+
+    from amzv_pandas._cache import split_frame
+
+    frame = pd.DataFrame({"obj": pd.Series(["a", None, "ccc", "é"], dtype=object),
+                          "raw": pd.Series([b"x", b"yy", None, b""], dtype=object),
+                          "cat": pd.Categorical(["x", "y", "x", "x"]), "n": [1, 2, 3, 4],
+                          "fixed_nulls": pd.array([None, "zz", "zz", "zz"], dtype="str")})
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    assert pa.types.is_string(table.schema.field("obj").type)
+    for t in (table, table.slice(0, 0), table.slice(1, 2)):
+        back = split_frame.decode(pa.py_buffer(b"".join(p.to_pybytes() for p in split_frame.encode(t))))
+        assert back.equals(t) and back.schema.metadata == t.schema.metadata

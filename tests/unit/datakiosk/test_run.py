@@ -59,7 +59,7 @@ def test_repeat_call_is_a_cache_hit_with_zero_calls(fake):
     result = ResultCache.for_client(fake, first.attrs["amzv"]["query_sha256"], START, END)
     cached = result.store.entry(result.key)
     cached.meta()
-    # whichever format the cache chose (memory-mapped Arrow IPC or Parquet), the one file it recorded
+    # whichever format the cache chose (a split Arrow file or memory-mapped IPC), the one file it recorded
     frame_file = cached.frame_path(result.variant)
     assert frame_file.exists() and list(cached.path.glob("frame-*")) == [frame_file]
     damaged = b"garbage" + frame_file.read_bytes()[7:]
