@@ -5,8 +5,9 @@ Layout under ``<cache_dir>/datakiosk/`` (a :class:`~amzv_pandas._cache.store.Rep
     inflight.json                       query ids in flight, by page key (resume after a restart)
     DATA_KIOSK/<key16>-<start>_<end>/   one per page: document.gz (the page as served) + meta.json
     DATA_KIOSK/<key16>-<start>_<end>/   the result: a JSON manifest (query and document ids, pages)
-                                        as its document + frame-<variant>.arrow (memory-mapped Arrow
-                                        IPC, CRC-32) or .parquet (BLAKE2b), as the cache chooses
+                                        as its document + its frame file, in the format the report
+                                        cache chooses (``_cache/entry.py``: a split Arrow file or
+                                        memory-mapped IPC, CRC-32 checked)
 
 Keys hold the region, the account, the canonical query's sha256 and the page number (the
 result's key has no page). A hit verifies the manifest's digest and reads the frame
