@@ -207,6 +207,24 @@ def append_history(meta: Path, record: Mapping[str, Any]) -> None:
         fsync_file(fh)
 
 
+def end_record(record: Mapping[str, Any], *, status: str, started: Any, finished: Any,
+               tried: list[Mapping[str, Any]], days_added: int, remaining: int, pending_days: int,
+               rows_added: int, calls: Mapping[str, int], stop_exc: BaseException | None) -> dict[str, Any]:
+    """A run's ``end`` history row (``record``: its ``start`` row), as :func:`sync_history` reads it."""
+    return {
+        **record, "event": "end", "status": status, "finished": iso_utc(finished),
+        "duration_s": round((finished - started).total_seconds(), 3),
+        "windows_done": sum(w["status"] != "failed" for w in tried),
+        "windows_failed": sum(w["status"] == "failed" for w in tried),
+        "days_added": days_added, "days_remaining": remaining, "days_pending": pending_days,
+        "rows_added": rows_added, "calls": dict(calls), "calls_total": sum(calls.values()),
+        "failures": [{"start": w["start"].isoformat(), "end": w["end"].isoformat(),
+                      "category": w.get("category"), "reason": w["reason"]}
+                     for w in tried if w["status"] == "failed"],
+        "message": None if stop_exc is None else f"{type(stop_exc).__name__}: {stop_exc}",
+    }
+
+
 def read_history(meta: Path) -> list[dict[str, Any]]:
     """Every whole record of ``history.jsonl``, oldest first."""
     try:

@@ -129,8 +129,8 @@ from .layout import account_name
 from .lock import SyncLock
 from .planning import parse_budget, plan_windows, target_units
 from .result import SyncResult
-from .store import (STATE_VERSION, append_history, check_identity, checkpoint, clear_tmp, identity_key,
-                    load_state, save_state)
+from .store import (STATE_VERSION, append_history, check_identity, checkpoint, clear_tmp, end_record,
+                    identity_key, load_state, save_state)
 
 if TYPE_CHECKING:
     from .._transport.http import Transport
@@ -678,20 +678,11 @@ def _sync_pair(plan: SyncPlan, client: Any, account: str, mp: Any, *, t0: float,
             else:
                 status = "complete"
             finished = _utcnow()
-            end_record = {
-                **record, "event": "end", "status": status, "finished": iso_utc(finished),
-                "duration_s": round((finished - started).total_seconds(), 3),
-                "windows_done": sum(w["status"] != "failed" for w in tried),
-                "windows_failed": sum(w["status"] == "failed" for w in tried),
-                "days_added": days_added, "days_remaining": remaining, "days_pending": pending_days,
-                "rows_added": rows_added, "calls": calls, "calls_total": sum(calls.values()),
-                "failures": [{"start": w["start"].isoformat(), "end": w["end"].isoformat(),
-                              "category": w.get("category"), "reason": w["reason"]}
-                             for w in tried if w["status"] == "failed"],
-                "message": None if stop_exc is None else f"{type(stop_exc).__name__}: {stop_exc}",
-            }
+            last_row = end_record(record, status=status, started=started, finished=finished, tried=tried,
+                                  days_added=days_added, remaining=remaining, pending_days=pending_days,
+                                  rows_added=rows_added, calls=calls, stop_exc=stop_exc)
             with contextlib.suppress(OSError):
-                append_history(meta, end_record)
+                append_history(meta, last_row)
             checkpoint("history-end")
 
     if isinstance(stop_exc, ReportFatalError):

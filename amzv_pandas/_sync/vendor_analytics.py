@@ -80,7 +80,7 @@ from .planning import parse_budget, plan_windows, target_units
 from .result import SyncResult
 from .sources import ALL_MARKETPLACES, SOURCE, source_view
 from .store import (FOOTER_KEY, META_DIR, PART_FILE, STATE_FILE, STATE_VERSION, append_history, check_identity,
-                    checkpoint, clear_tmp, identity_key, load_state, save_state)
+                    checkpoint, clear_tmp, end_record, identity_key, load_state, save_state)
 
 if TYPE_CHECKING:
     from .._transport.http import Transport
@@ -723,20 +723,11 @@ def _run_pair(plan: VendorAnalyticsPlan, client: Any, account: str, root: Path, 
         else:
             status = "partial" if remaining else "complete"
         finished = _utcnow()
-        end_record = {
-            **record, "event": "end", "status": status, "finished": iso_utc(finished),
-            "duration_s": round((finished - started).total_seconds(), 3),
-            "windows_done": sum(w["status"] != "failed" for w in tried),
-            "windows_failed": sum(w["status"] == "failed" for w in tried),
-            "days_added": days_added, "days_remaining": remaining, "days_pending": pending_days,
-            "rows_added": rows_added, "calls": calls, "calls_total": sum(calls.values()),
-            "failures": [{"start": w["start"].isoformat(), "end": w["end"].isoformat(),
-                          "category": w.get("category"), "reason": w["reason"]}
-                         for w in tried if w["status"] == "failed"],
-            "message": None if stop_exc is None else f"{type(stop_exc).__name__}: {stop_exc}",
-        }
+        last_row = end_record(record, status=status, started=started, finished=finished, tried=tried,
+                              days_added=days_added, remaining=remaining, pending_days=pending_days,
+                              rows_added=rows_added, calls=calls, stop_exc=stop_exc)
         with contextlib.suppress(OSError):
-            append_history(meta, end_record)
+            append_history(meta, last_row)
         checkpoint("history-end")
 
     if isinstance(stop_exc, ReportFatalError):
