@@ -65,7 +65,60 @@ def check_expansion(what: str, expanded: int, compressed: int, limits: DocumentL
         raise DocumentTooLargeError(msg)
 
 
-class GunzipStream:
+class _ExpandedStream:
+    """The io protocol pyarrow's ``PythonFile`` uses, shared by the two gzip streams: read-only,
+    rewindable to its start only (``seek(0)``, which :meth:`_rewind` does), ``tell`` = bytes
+    expanded so far."""
+
+    closed: bool
+    expanded: int
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self.expanded
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 1 and offset == 0:
+            return self.expanded
+        if whence == 0 and offset == 0:
+            self._rewind()
+            self.closed = False
+            return 0
+        raise OSError("a gzip document can only be rewound to its start")
+
+    def _rewind(self) -> None:
+        raise NotImplementedError
+
+    def read(self, size: int = -1) -> bytes:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def _read_all(self) -> bytes:
+        parts = []
+        while True:
+            block = self.read(CHUNK)
+            if not block:
+                return b"".join(parts)
+            parts.append(block)
+
+    def __enter__(self) -> "_ExpandedStream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class GunzipStream(_ExpandedStream):
     """A read-only binary stream of a gzip file's expanded bytes, bounded by ``limits``.
 
     Concatenated gzip members are read in turn. ``seek(0)`` starts over (the flat-file parser
@@ -102,29 +155,9 @@ class GunzipStream:
         self._file_done = False
         self.expanded = 0
 
-    # -- the io protocol pyarrow's PythonFile uses ---------------------------------------------
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def writable(self) -> bool:
-        return False
-
-    def tell(self) -> int:
-        return self.expanded
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if whence == 1 and offset == 0:
-            return self.expanded
-        if whence == 0 and offset == 0:
-            self.closed = False
-            self.error = None
-            self._start()
-            return 0
-        raise OSError("a gzip document can only be rewound to its start")
+    def _rewind(self) -> None:
+        self.error = None
+        self._start()
 
     def close(self) -> None:
         self.closed = True
@@ -132,20 +165,9 @@ class GunzipStream:
             self._fh.close()
             self._fh = None
 
-    def __enter__(self) -> "GunzipStream":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
-            parts = []
-            while True:
-                block = self.read(CHUNK)
-                if not block:
-                    return b"".join(parts)
-                parts.append(block)
+            return self._read_all()
         if size == 0 or (self._end_on_error and self.error is not None):
             return b""
         try:
@@ -241,7 +263,7 @@ PREFETCH_CHUNK = CHUNK
 _POLL = 0.05  # seconds between checks of the stop flag while the queue is full
 
 
-class PrefetchStream:
+class PrefetchStream(_ExpandedStream):
     """A :class:`GunzipStream` read ahead by a thread of its own, through a bounded queue.
 
     pyarrow's CSV reader pulls its input from one I/O thread, which also transcodes it
@@ -305,51 +327,20 @@ class PrefetchStream:
         if thread is not None:
             thread.join()
 
-    # -- the io protocol pyarrow's PythonFile uses ---------------------------------------------
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def writable(self) -> bool:
-        return False
-
-    def tell(self) -> int:
-        return self.expanded
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        if whence == 1 and offset == 0:
-            return self.expanded
-        if whence == 0 and offset == 0:
-            self._halt()
-            self._inner.seek(0)
-            self._own_error = None
-            self.closed = False
-            self._start()
-            return 0
-        raise OSError("a gzip document can only be rewound to its start")
+    def _rewind(self) -> None:
+        self._halt()
+        self._inner.seek(0)
+        self._own_error = None
+        self._start()
 
     def close(self) -> None:
         self.closed = True
         self._halt()
         self._inner.close()
 
-    def __enter__(self) -> "PrefetchStream":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
-            parts = []
-            while True:
-                block = self.read(CHUNK)
-                if not block:
-                    return b"".join(parts)
-                parts.append(block)
+            return self._read_all()
         if size == 0 or self._eof:
             return b""
         if self._pos >= len(self._buf):
