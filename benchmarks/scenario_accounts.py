@@ -87,29 +87,33 @@ def fewest_windows(days: int) -> int:
     return math.ceil(days / count)
 
 
-def run(size: str, log) -> tuple[list[Row], list[str]]:
+def measure(script: Path, size: str, log, *, name: str, call: str, keep: tuple[str, ...] = (),
+            extra_rows=lambda runs: []) -> tuple[list[Row], list[str]]:
+    """Run ``script``'s ``one`` and ``many`` contenders alternately, each against a fresh sandbox
+    process of its own, and make the rows both account scenarios share (``call`` names the function
+    in the rows; ``keep``: more result fields to keep per run; ``extra_rows(runs)``: more rows)."""
     days = DAYS[size]
     start = END - timedelta(days=days - 1)
     windows = fewest_windows(days)
     log(f"    {days} days -> fewest windows {windows} per account; {ACCOUNTS} accounts at speed {SPEED:g}")
-    script = Path(__file__)
     runs: dict[str, list[dict]] = {n: [] for n in CONTENDERS}
     names = list(CONTENDERS)
     for i in range(REPEATS[size]):
         k = i % len(names)
-        for name in names[k:] + names[:k]:
-            accounts = ACCOUNTS if name == "many" else 1
+        for contender in names[k:] + names[:k]:
+            accounts = ACCOUNTS if contender == "many" else 1
             with SandboxProcess(speed=SPEED, processing_seconds=PROCESSING_SECONDS, vendor_asins=ASINS,
                                 accounts=accounts) as sb, tempfile.TemporaryDirectory() as cache_dir:
                 opts = {"conns": [sb.connection(a) for a in range(1, accounts + 1)], "cache_dir": cache_dir,
                         "start": start.isoformat(), "end": END.isoformat()}
-                res = run_script(script, name, opts, env_extra={"AMZV_POLL_INTERVAL": str(POLL_INTERVAL)})
+                res = run_script(script, contender, opts, env_extra={"AMZV_POLL_INTERVAL": str(POLL_INTERVAL)})
                 stats = sb.stats()
                 per_account = sb.account_stats()
-            runs[name].append({"seconds": res.result["seconds"], "rows": res.result["rows"],
-                               "server_calls": stats["calls"], "throttled": stats["throttled"],
-                               "per_account": per_account})
-            log(f"    {name:<5} run {i + 1}: {res.result['seconds']:.2f} s, rows {res.result['rows']}, "
+            runs[contender].append({"seconds": res.result["seconds"], "rows": res.result["rows"],
+                                    **{key: res.result[key] for key in keep},
+                                    "server_calls": stats["calls"], "throttled": stats["throttled"],
+                                    "per_account": per_account})
+            log(f"    {contender:<5} run {i + 1}: {res.result['seconds']:.2f} s, rows {res.result['rows']}, "
                 f"calls {stats['calls']}, 429s per account {[a['throttled'] for a in per_account]}")
     wall_one = median(r["seconds"] for r in runs["one"])
     wall_many = median(r["seconds"] for r in runs["many"])
@@ -117,19 +121,23 @@ def run(size: str, log) -> tuple[list[Row], list[str]]:
     worst429 = max((n for r in runs["many"] for a in r["per_account"] for n in a["throttled"].values()), default=0)
     details = {"runs": runs, "windows_per_account": windows, "accounts": ACCOUNTS, "speed": SPEED, "days": days}
     rows = [
-        Row(f"{NAME}/read_report", f"wall of {ACCOUNTS} accounts vs one account's", wall_many, wall_one, "s", "<=",
+        Row(f"{name}/{call}", f"wall of {ACCOUNTS} accounts vs one account's", wall_many, wall_one, "s", "<=",
             1.2, details=details),
-        Row(f"{NAME}/read_report", f"createReport calls vs {ACCOUNTS} x the fewest windows", creates,
+        Row(f"{name}/{call}", f"createReport calls vs {ACCOUNTS} x the fewest windows", creates,
             ACCOUNTS * windows, "calls", "<=", 1.0),
-        Row(f"{NAME}/read_report", "429s per account per operation (max)", worst429, 1, "calls", "<=", 1.0),
+        Row(f"{name}/{call}", "429s per account per operation (max)", worst429, 1, "calls", "<=", 1.0),
+        *extra_rows(runs),
     ]
-    notes = [f"{ACCOUNTS} accounts x {days} days: {wall_many:.2f} s vs one account's {wall_one:.2f} s "
+    notes = [f"{call}, {ACCOUNTS} accounts x {days} days: {wall_many:.2f} s vs one account's {wall_one:.2f} s "
              f"({wall_many / wall_one:.2f}x); {creates} createReport calls for {ACCOUNTS} x {windows} windows"]
     if windows <= 15:  # within createReport's burst: nothing waits on a quota, the runs only compete for CPU
         notes.append(f"{windows} windows fit createReport's burst of 15: the wall ratio measures CPU contention, "
                      "not quota overlap (the target refers to --size full)")
     return rows, notes
 
+
+def run(size: str, log) -> tuple[list[Row], list[str]]:
+    return measure(Path(__file__), size, log, name=NAME, call="read_report")
 
 if __name__ == "__main__":
     name, options = child_args()

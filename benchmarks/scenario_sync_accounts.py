@@ -20,36 +20,14 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
-from _harness import Row, SandboxProcess, child_args, median, report, run_script
+from _harness import Row, child_args, report
+from scenario_accounts import ACCOUNTS, OPTIONS, REPORT_TYPE, _clients, measure  # the same four accounts
 
 NAME = "sync_accounts"
 TITLE = "four accounts synced into one dataset vs one account's sync"
-REPORT_TYPE = "GET_VENDOR_SALES_REPORT"
-OPTIONS = {"reportPeriod": "DAY", "distributorView": "MANUFACTURING", "sellingProgram": "RETAIL"}
-ACCOUNTS = 4
-SPEED = 60.0
-PROCESSING_SECONDS = 6.0
-ASINS = 200
-END = date(2025, 12, 31)
-DAYS = {"small": 30, "full": 365}
-REPEATS = {"small": 1, "full": 3}
-POLL_INTERVAL = 5.0 / SPEED
 TODAY = "2026-01-15"  # the range is final (past the publication lag) whatever the machine's date
-
-
-def _clients(opts: dict) -> list:
-    from _harness import amzv_client
-
-    clients = []
-    for k, conn in enumerate(opts["conns"], start=1):
-        client = amzv_client(conn, cache_dir=opts["cache_dir"], name=f"account-{k}")
-        client.request("GET", "/sellers/v1/marketplaceParticipations")  # LWA token before the timer
-        client.calls.clear()
-        clients.append(client)
-    return clients
 
 
 def _rows(path: Path) -> tuple[int, list[str]]:
@@ -92,63 +70,14 @@ def many(opts: dict) -> None:
 CONTENDERS = {"one": one, "many": many}
 
 
-def fewest_windows(days: int) -> int:
-    import math
-
-    from amzv_pandas._specs.registry import get_report_type
-
-    count, unit = get_report_type(REPORT_TYPE).max_window("DAY")
-    assert unit.upper() == "DAY", unit
-    return math.ceil(days / count)
-
-
 def run(size: str, log) -> tuple[list[Row], list[str]]:
-    days = DAYS[size]
-    start = END - timedelta(days=days - 1)
-    windows = fewest_windows(days)
-    log(f"    {days} days -> fewest windows {windows} per account; {ACCOUNTS} accounts at speed {SPEED:g}")
-    script = Path(__file__)
-    runs: dict[str, list[dict]] = {n: [] for n in CONTENDERS}
-    names = list(CONTENDERS)
-    for i in range(REPEATS[size]):
-        k = i % len(names)
-        for name in names[k:] + names[:k]:
-            accounts = ACCOUNTS if name == "many" else 1
-            with SandboxProcess(speed=SPEED, processing_seconds=PROCESSING_SECONDS, vendor_asins=ASINS,
-                                accounts=accounts) as sb, tempfile.TemporaryDirectory() as cache_dir:
-                opts = {"conns": [sb.connection(a) for a in range(1, accounts + 1)], "cache_dir": cache_dir,
-                        "start": start.isoformat(), "end": END.isoformat()}
-                res = run_script(script, name, opts, env_extra={"AMZV_POLL_INTERVAL": str(POLL_INTERVAL)})
-                stats = sb.stats()
-                per_account = sb.account_stats()
-            runs[name].append({"seconds": res.result["seconds"], "rows": res.result["rows"],
-                               "accounts": res.result["accounts"], "status": res.result["status"],
-                               "server_calls": stats["calls"], "throttled": stats["throttled"],
-                               "per_account": per_account})
-            log(f"    {name:<5} run {i + 1}: {res.result['seconds']:.2f} s, rows {res.result['rows']}, "
-                f"calls {stats['calls']}, 429s per account {[a['throttled'] for a in per_account]}")
-    wall_one = median(r["seconds"] for r in runs["one"])
-    wall_many = median(r["seconds"] for r in runs["many"])
-    creates = max(r["server_calls"].get("createReport", 0) for r in runs["many"])
-    worst429 = max((n for r in runs["many"] for a in r["per_account"] for n in a["throttled"].values()), default=0)
-    details = {"runs": runs, "windows_per_account": windows, "accounts": ACCOUNTS, "speed": SPEED, "days": days}
-    every = all(len(r["accounts"]) == ACCOUNTS and r["status"] == "complete" for r in runs["many"])
-    rows = [
-        Row(f"{NAME}/sync", f"wall of {ACCOUNTS} accounts vs one account's", wall_many, wall_one, "s", "<=",
-            1.2, details=details),
-        Row(f"{NAME}/sync", f"createReport calls vs {ACCOUNTS} x the fewest windows", creates,
-            ACCOUNTS * windows, "calls", "<=", 1.0),
-        Row(f"{NAME}/sync", "429s per account per operation (max)", worst429, 1, "calls", "<=", 1.0),
-        Row(f"{NAME}/sync", f"accounts in the dataset, every pair complete (of {ACCOUNTS})",
-            float(ACCOUNTS if every else 0), float(ACCOUNTS), "accounts", ">=", 1.0),
-    ]
-    notes = [f"sync, {ACCOUNTS} accounts x {days} days into one dataset: {wall_many:.2f} s vs one account's {wall_one:.2f} s "
-             f"({wall_many / wall_one:.2f}x); {creates} createReport calls for {ACCOUNTS} x {windows} windows"]
-    if windows <= 15:  # within createReport's burst: nothing waits on a quota, the runs only compete for CPU
-        notes.append(f"{windows} windows fit createReport's burst of 15: the wall ratio measures CPU contention, "
-                     "not quota overlap (the target refers to --size full)")
-    return rows, notes
+    def complete(runs: dict[str, list[dict]]) -> list[Row]:
+        every = all(len(r["accounts"]) == ACCOUNTS and r["status"] == "complete" for r in runs["many"])
+        return [Row(f"{NAME}/sync", f"accounts in the dataset, every pair complete (of {ACCOUNTS})",
+                    float(ACCOUNTS if every else 0), float(ACCOUNTS), "accounts", ">=", 1.0)]
 
+    return measure(Path(__file__), size, log, name=NAME, call="sync", keep=("accounts", "status"),
+                   extra_rows=complete)
 
 if __name__ == "__main__":
     name, options = child_args()

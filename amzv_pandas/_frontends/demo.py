@@ -42,9 +42,9 @@ Next steps
           --redirect-uri ... --profile acme          (amzv authorize --help shows an example)
       export AMZV_PROFILE=acme                       (or amzv.Client(profile="acme") in Python)
       python -c 'import amzv_pandas as amzv; print(amzv.read_report("GET_VENDOR_SALES_REPORT", "today-10", "today-4"))'
-  A daily Parquet dataset for cron:   amzv sync --help
-  The notebooks (quickstart, vendor sales, the form, backfill) are in the notebooks/ folder of the
-  source tree:   pip install "amzv_pandas[notebook]" && jupyter lab notebooks/
+  A daily Parquet dataset for cron:   amzv sync --help      (several accounts: --account, amzv profiles)
+  The notebooks (quickstart, vendor sales, the form, backfill, many accounts, vendor analytics) are in
+  the notebooks/ folder of the source tree:   pip install "amzv_pandas[notebook]" && jupyter lab notebooks/
   A sandbox to point your own code at:   amzv sandbox --help"""
 
 
