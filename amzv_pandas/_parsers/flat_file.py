@@ -11,6 +11,8 @@ import codecs
 import os
 import re
 import warnings
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Mapping
 
 import pandas as pd
@@ -18,6 +20,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from amzv_pandas._parsers.arrow import NAIVE_TS, UTC_TS, Source, is_path, to_pandas
+from amzv_pandas._parsers.transcode import (ByteTable, TranscodeError, single_byte_table, transcode_array,
+                                            transcode_columns)
 from amzv_pandas.exceptions import AmzvWarning, ConfigurationError, ParseError
 
 
@@ -116,6 +120,23 @@ def _kind_of(dtype: Any) -> str:
                              allowed="str, int, float, bool, date, datetime or the pandas equivalents")
 
 
+class _Borrowed:
+    """A caller's file object, read but left open (``pyarrow.PythonFile.close`` closes what it wraps)."""
+
+    def __init__(self, file: Any) -> None:
+        self._file = file
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+    @property
+    def closed(self) -> bool:
+        return bool(getattr(self._file, "closed", False))
+
+    def close(self) -> None:
+        pass
+
+
 def _open_stream(source: Source, compression: str | None) -> pa.NativeFile:
     """A pyarrow input stream over ``source``; gzip is decompressed by pyarrow, in C."""
     if is_path(source):
@@ -128,7 +149,7 @@ def _open_stream(source: Source, compression: str | None) -> pa.NativeFile:
         if compression is None and bytes(source[:2]) == b"\x1f\x8b":
             compression = "gzip"
     elif hasattr(source, "read"):
-        raw = pa.PythonFile(source, mode="r")
+        raw = pa.PythonFile(_Borrowed(source), mode="r")
     else:
         msg = f"source must be bytes, a path or a binary file-like object, got {type(source).__name__}"
         raise ConfigurationError(msg, parameter="source", value=type(source).__name__,
@@ -244,30 +265,101 @@ def parse_flat_file(
 
     # newlines_in_values stays off (pyarrow's fast default): Amazon's flat files keep one record per line.
     parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char=quote, double_quote=bool(quote))
+    # A single-byte codec (cp1252...) is parsed as it is and its text converted afterwards, off the GIL
+    # (see _parsers.transcode); a header that is not plain ASCII takes pyarrow's transcoding instead.
+    byte_table = single_byte_table(codec) if codec != "utf8" else None
+    if byte_table is not None and not all(name.isascii() for name in column_types):
+        byte_table = None
+    read = _read_single_byte if byte_table is not None else _read_table
+    table, demoted, reasons = read(source, compression, codec, byte_table, parse_options, column_types)
+    if demoted:
+        warnings.warn("kept as text, the values do not convert: " + "; ".join(reasons), AmzvWarning, stacklevel=2)
+
+    try:
+        # With utf-8 pyarrow does not check the header: a name in another codec fails only here.
+        table.schema.names
+    except UnicodeDecodeError as exc:
+        raise ParseError(_encoding_hint(codec, f"the header row: {exc}")) from None
+    binary = [f.name for f in table.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
+    if binary:
+        raise ParseError(_encoding_hint(codec, f"column(s) {', '.join(binary)}"))
+    if byte_table is None:
+        schema, columns = table.schema, table.columns
+        del table
+        _Nulls().share(columns)
+        table = pa.Table.from_arrays(columns, names=schema.names, metadata=schema.metadata)
+    df = to_pandas(table)
+    for name, kind in kinds.items():
+        if kind == "datetime_local" and name in df.columns and name not in demoted:
+            df[name] = _localize_abbreviated(df[name])
+    return df
+
+
+class _Nulls:
+    """All-null arrays that share one zeroed buffer (offsets, validity and values all 0).
+
+    Listings leave a third of their columns empty; each empty chunk would still cost 4-8 bytes
+    a row of offsets (or values) until it is freed.
+    """
+
+    def __init__(self) -> None:
+        self._zeros = pa.py_buffer(b"")
+
+    def supports(self, t: pa.DataType) -> bool:
+        return (pa.types.is_string(t) or pa.types.is_large_string(t)
+                or (pa.types.is_primitive(t) and not pa.types.is_boolean(t) and t.bit_width % 8 == 0))
+
+    def array(self, t: pa.DataType, length: int) -> pa.Array:
+        """An all-null ``t`` array of ``length`` on the shared buffer (``supports(t)`` must hold)."""
+        text = pa.types.is_string(t) or pa.types.is_large_string(t)
+        width = (8 if pa.types.is_large_string(t) else 4) if text else t.bit_width // 8
+        need = (length + 1) * width
+        if self._zeros.size < need:
+            self._zeros = pa.py_buffer(bytes(max(need, 2 * self._zeros.size)))
+        zeros = self._zeros
+        buffers = [zeros, zeros, pa.py_buffer(b"")] if text else [zeros, zeros]
+        return pa.Array.from_buffers(t, length, buffers, null_count=length)
+
+    def share(self, columns: list[pa.ChunkedArray]) -> None:
+        """Replace, in place, every column that holds no value by an array on the shared buffer."""
+        for i, col in enumerate(columns):
+            if len(col) and col.null_count == len(col) and self.supports(col.type):
+                columns[i] = pa.chunked_array([self.array(col.type, len(col))], col.type)
+
+
+class _ReadTranscoded(Exception):
+    """Read the document again with pyarrow's transcoding (see :func:`_read_single_byte`)."""
+
+
+def _read_table(source: Source, compression: str | None, codec: str, byte_table: ByteTable | None,
+                parse_options: pacsv.ParseOptions, column_types: Mapping[str, pa.DataType],
+                ) -> tuple[pa.Table, list[str], list[str]]:
+    """Read with pyarrow, demoting to text each listed column whose values do not convert.
+
+    With ``byte_table`` the bytes are read as they are (no transcoding, no UTF-8 check): the
+    caller converts the text columns.
+    """
+    column_types = dict(column_types)
+    read_codec = "utf8" if byte_table is not None else codec
     demoted: list[str] = []
     reasons: list[str] = []
     for _attempt in range(len(column_types) + 1):
-        convert_options = pacsv.ConvertOptions(
-            column_types=column_types,
-            null_values=[""],              # only empty cells are missing; "NA" may be a title
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            true_values=["true", "True", "TRUE", "Y", "Yes", "yes"],
-            false_values=["false", "False", "FALSE", "N", "No", "no"],
-        )
+        convert_options = _convert_options(column_types, check_utf8=byte_table is None)
         stream = _open_stream(source, compression)
         try:
-            table = pacsv.read_csv(stream, read_options=pacsv.ReadOptions(encoding=codec),
+            table = pacsv.read_csv(stream, read_options=pacsv.ReadOptions(encoding=read_codec),
                                    parse_options=parse_options, convert_options=convert_options)
-            break
+            return table, demoted, reasons
         except pa.ArrowInvalid as exc:
             text = str(exc)
+            if byte_table is not None and "CSV conversion error" in text:
+                raise _ReadTranscoded from None  # pyarrow quoted the raw value; the transcoded read names it
             if "invalid UTF8" in text:
                 raise ParseError(_encoding_hint(codec, text)) from None
             conv = re.search(r"In CSV column #(\d+): CSV conversion error to (\S+): invalid value '(.*)'", text)
             if conv is None:
                 _rewind(source)
-                raise _flat_parse_error(source, compression, codec, parse_options, quotechar, text) from None
+                raise _flat_parse_error(source, compression, codec, parse_options, parse_options.quote_char or None, text) from None
             _rewind(source)
             name = _header_name(source, compression, codec, parse_options, int(conv.group(1)))
             if name not in column_types or column_types[name] == pa.string():
@@ -280,22 +372,153 @@ def parse_flat_file(
             raise ParseError(_encoding_hint(codec, str(exc))) from None
         finally:
             stream.close()
-    if demoted:
-        warnings.warn("kept as text, the values do not convert: " + "; ".join(reasons), AmzvWarning, stacklevel=2)
+    raise ParseError("could not convert the flat file")  # pragma: no cover - every listed column was demoted
 
+
+def _read_single_byte(source: Source, compression: str | None, codec: str, byte_table: ByteTable | None,
+                      parse_options: pacsv.ParseOptions, column_types: Mapping[str, pa.DataType],
+                      ) -> tuple[pa.Table, list[str], list[str]]:
+    """Read a single-byte-codec document as it is and convert its text columns from ``codec``.
+
+    When the report type types every column, :func:`_stream_single_byte` parses it batch by
+    batch and converts each batch while the next is parsed; otherwise pyarrow reads it whole
+    (inferring the untyped columns from all their values) and the columns are converted after.
+    A header that is not plain ASCII (pyarrow reads names as UTF-8), or a listed column whose
+    values do not convert (pyarrow's message would quote the raw bytes), is read again with
+    pyarrow's own transcoding.
+    """
+    assert byte_table is not None
     try:
-        # With utf-8 pyarrow does not check the header: a name in another codec fails only here.
-        table.schema.names
-    except UnicodeDecodeError as exc:
-        raise ParseError(_encoding_hint(codec, f"the header row: {exc}")) from None
-    binary = [f.name for f in table.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
-    if binary:
-        raise ParseError(_encoding_hint(codec, f"column(s) {', '.join(binary)}"))
-    df = to_pandas(table)
-    for name, kind in kinds.items():
-        if kind == "datetime_local" and name in df.columns and name not in demoted:
-            df[name] = _localize_abbreviated(df[name])
-    return df
+        try:
+            return _stream_single_byte(source, compression, byte_table, parse_options, column_types), [], []
+        except _ReadWhole:
+            _rewind(source)
+        table, demoted, reasons = _read_table(source, compression, codec, byte_table, parse_options, column_types)
+        if not _plain_header(table.schema):
+            del table
+            raise _ReadTranscoded
+    except _ReadTranscoded:
+        _rewind(source)
+        return _read_table(source, compression, codec, None, parse_options, column_types)
+    schema, columns = table.schema, table.columns
+    del table  # the column list holds the only references: each chunk is freed once converted
+    _Nulls().share(columns)  # before the conversions, which may reuse the memory freed
+    try:
+        transcode_columns(columns, schema.names, byte_table)
+    except TranscodeError as exc:
+        raise ParseError(_encoding_hint(byte_table.codec, str(exc))) from None
+    return pa.Table.from_arrays(columns, names=schema.names, metadata=schema.metadata), demoted, reasons
+
+
+def _plain_header(schema: pa.Schema) -> bool:
+    try:
+        return all(name.isascii() for name in schema.names)
+    except UnicodeDecodeError:
+        return False
+
+
+class _ReadWhole(Exception):
+    """Read the document whole instead of streaming it (see :func:`_read_single_byte`)."""
+
+
+#: Batches parsed ahead of the one being converted.
+STREAM_AHEAD = 2
+#: Bytes per streamed batch: fewer, larger batches spend less time per call converting them.
+STREAM_BLOCK = 2 << 20
+
+
+def _stream_single_byte(source: Source, compression: str | None, byte_table: ByteTable,
+                        parse_options: pacsv.ParseOptions, column_types: Mapping[str, pa.DataType]) -> pa.Table:
+    """Parse batch by batch in a worker thread, converting each batch's text on this one.
+
+    pyarrow's streaming reader parses on one core and this thread converts on the other (numpy
+    releases the GIL), and each parsed batch is freed as soon as it is converted, so the parser
+    reuses that memory for the next ones. Text columns are parsed with 32-bit offsets and
+    widened to ``large_string`` (pandas' ``str``) as they are converted.
+
+    Raises
+    ------
+    _ReadWhole
+        A column is not typed by the report type (the streaming reader would infer it from the
+        first block only) or the reader cannot start.
+    _ReadTranscoded
+        A header name is not plain ASCII, or a typed column's values do not convert.
+    """
+    widen = {name for name, t in column_types.items() if t == pa.large_string()}
+    narrow = {name: pa.string() if name in widen else t for name, t in column_types.items()}
+    stream = _open_stream(source, compression)
+    try:
+        try:
+            reader = pacsv.open_csv(stream, read_options=pacsv.ReadOptions(encoding="utf8", block_size=STREAM_BLOCK),
+                                    parse_options=parse_options,
+                                    convert_options=_convert_options(narrow, check_utf8=False))
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            raise _ReadWhole from None
+        schema = reader.schema
+        if not _plain_header(schema):
+            raise _ReadTranscoded
+        names = schema.names
+        if any(name not in narrow for name in names):
+            raise _ReadWhole
+        large = [name in widen for name in names]
+        text = [pa.types.is_string(f.type) for f in schema]
+        types = [pa.large_string() if large[i] else f.type for i, f in enumerate(schema)]
+        nulls = _Nulls()
+        chunks: list[list[pa.Array]] = [[] for _ in names]
+        rows = 0
+
+        def next_batch() -> pa.RecordBatch | None:
+            try:
+                return reader.read_next_batch()
+            except StopIteration:
+                return None
+
+        with ThreadPoolExecutor(1, thread_name_prefix="amzv-csv") as pool:
+            ahead = deque(pool.submit(next_batch) for _ in range(STREAM_AHEAD))
+            try:
+                while True:
+                    try:
+                        batch = ahead.popleft().result()
+                    except pa.ArrowInvalid as exc:
+                        if "CSV conversion error" in str(exc):
+                            raise _ReadTranscoded from None
+                        raise _ReadWhole from None  # the whole read reports it, with its line
+                    if batch is None:
+                        break
+                    ahead.append(pool.submit(next_batch))
+                    arrays, length = batch.columns, batch.num_rows
+                    del batch
+                    for i in range(len(arrays)):
+                        arr, arrays[i] = arrays[i], None
+                        if arr.null_count == length and nulls.supports(types[i]):
+                            arr = nulls.array(types[i], length)  # the parsed chunk is freed now, not at the end
+                        elif text[i]:
+                            arr = transcode_array(arr, byte_table, names[i], rows, widen=large[i])
+                        chunks[i].append(arr)
+                    rows += length
+            finally:
+                for fut in ahead:
+                    fut.cancel()
+    except TranscodeError as exc:
+        raise ParseError(_encoding_hint(byte_table.codec, str(exc))) from None
+    finally:
+        stream.close()
+    columns = [pa.chunked_array(c, t) for c, t in zip(chunks, types)]
+    del chunks
+    nulls.share(columns)
+    return pa.Table.from_arrays(columns, names=names, metadata=schema.metadata)
+
+
+def _convert_options(column_types: Mapping[str, pa.DataType], *, check_utf8: bool) -> pacsv.ConvertOptions:
+    return pacsv.ConvertOptions(
+        column_types=column_types,
+        null_values=[""],              # only empty cells are missing; "NA" may be a title
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+        true_values=["true", "True", "TRUE", "Y", "Yes", "yes"],
+        false_values=["false", "False", "FALSE", "N", "No", "no"],
+        check_utf8=check_utf8,
+    )
 
 
 def _encoding_hint(codec: str, detail: str) -> str:
