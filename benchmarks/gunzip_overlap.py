@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Side-by-side measurement of the cold flat-file parse: inflate read ahead or not (issue 15, point 3).
+"""Side-by-side measurement of the cold flat-file parse: transcoding and read-ahead (issue 15, point 3).
 
     python benchmarks/gunzip_overlap.py [--size small|medium|full] [--repeats N]
 
@@ -8,10 +8,13 @@ layer) is written once, untimed. Each contender then runs in a **fresh process**
 the order rotated every round, and times its parse of that file (medians):
 
 * ``prefetch`` — ``parse_document`` as the library runs it: a ``PrefetchStream`` inflates in a
-  thread of its own while pyarrow's I/O thread transcodes and its workers parse;
+  thread of its own while pyarrow's streaming reader parses the raw cp1252 bytes in another
+  and this thread converts each parsed batch's text to UTF-8 (``_parsers/transcode``);
 * ``prefetch4`` — the same with 4 MiB chunks (``PREFETCH_CHUNK``) instead of 1 MiB;
-* ``direct``   — the same with ``PREFETCH_DEPTH = 0``: pyarrow's I/O thread reads the
-  ``GunzipStream`` itself, inflating and transcoding in turn (the previous version);
+* ``direct``   — the same with ``PREFETCH_DEPTH = 0``: the reader pulls the ``GunzipStream``
+  itself, inflating and parsing in turn;
+* ``pyarrow_transcoding`` — the previous version: ``prefetch`` with pyarrow's own cp1252
+  transcoding (Python's codec in its I/O thread, holding the GIL, ahead of a whole-file parse);
 * ``parts``    — (e) of the flat_ingest scenario: inflate the whole file in memory, then
   ``parse_flat_file`` + ``to_pandas`` on the expanded bytes; its figure is the larger half;
 * ``utf8``     — ``parse_flat_file`` of the same text transcoded to UTF-8 beforehand (untimed):
@@ -49,6 +52,10 @@ def _parse(opts: dict, prefetch: bool) -> None:
 
     if not prefetch:
         gunzip.PREFETCH_DEPTH = 0
+    if opts.get("pyarrow_transcoding"):
+        from amzv_pandas._parsers import flat_file
+
+        flat_file.single_byte_table = lambda codec: None
     if opts.get("chunk"):
         gunzip.PREFETCH_CHUNK = opts["chunk"]
     rt = get_report_type(REPORT_TYPE)
@@ -101,7 +108,12 @@ def prefetch4(opts: dict) -> None:
     _parse({**opts, "chunk": 4 << 20}, True)
 
 
-CONTENDERS = {"prefetch": prefetch, "prefetch4": prefetch4, "direct": direct, "parts": parts, "utf8": utf8}
+def pyarrow_transcoding(opts: dict) -> None:
+    _parse({**opts, "pyarrow_transcoding": True}, True)
+
+
+CONTENDERS = {"prefetch": prefetch, "prefetch4": prefetch4, "direct": direct, "pyarrow_transcoding": pyarrow_transcoding,
+              "parts": parts, "utf8": utf8}
 
 
 def measure(size: str, repeats: int, log=print) -> dict:
@@ -121,9 +133,9 @@ def measure(size: str, repeats: int, log=print) -> dict:
     base = out["parts"]["wall_s"]
     log(f"{ROWS[size]:,} rows, medians of {repeats} fresh processes; parts: inflate "
         f"{out['parts']['decompress_s']:.3f} s, parse + to_pandas {out['parts']['parse_s']:.3f} s")
-    log(f"  {'contender':<10}{'wall s':>9}{'cpu s':>9}{'x parts':>9}")
+    log(f"  {'contender':<20}{'wall s':>9}{'cpu s':>9}{'x parts':>9}")
     for name, o in out.items():
-        log(f"  {name:<10}{o['wall_s']:>9.3f}{o['cpu_s']:>9.3f}{o['wall_s'] / base:>9.3f}")
+        log(f"  {name:<20}{o['wall_s']:>9.3f}{o['cpu_s']:>9.3f}{o['wall_s'] / base:>9.3f}")
     return out
 
 

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from .flat_file import charset_from_content_type, parse_flat_file
+from .flat_file import charset_from_content_type, converts_after_parse, parse_flat_file
 from . import gunzip as _gunzip
 from .gunzip import CHUNK, RAISE_HINT, GunzipStream, PrefetchStream, TruncatedDocument, gunzip_bounded
 from .vendor_json import RAW_PARSE_ERRORS, as_parse_error, parse_vendor_json
@@ -192,7 +192,8 @@ def parse_document(
         if not gz:
             return parse_flat_file(os.fspath(path), quotechar=quotechar, encoding=encoding, dtypes=dtypes)
         stream: Any = GunzipStream(path, limits, what, end_on_error=True)
-        if _gunzip.PREFETCH_DEPTH > 0:  # inflate in a thread of its own, overlapped with the transcoding
+        if _gunzip.PREFETCH_DEPTH > 0 and not converts_after_parse(encoding):
+            # inflate in a thread of its own, overlapped with pyarrow's transcoding and parse
             stream = PrefetchStream(stream, _gunzip.PREFETCH_DEPTH)
         try:
             frame = parse_flat_file(stream, quotechar=quotechar, encoding=encoding, dtypes=dtypes)

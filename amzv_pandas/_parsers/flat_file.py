@@ -1,8 +1,11 @@
 """Flat (tab-separated) report documents -> DataFrames (behind :func:`amzv_pandas._parsers.api.parse_flat_file`).
 
-Read by ``pyarrow.csv`` (never by hand): decompression, transcoding and type conversion happen
-in C. Here too: the dtype kinds, the charset/codec mapping (:func:`charset_from_content_type`)
-and the re-read that turns pyarrow's quote errors into a message naming the line and the fix.
+Read by ``pyarrow.csv`` (never by hand): decompression, parsing and type conversion happen in C;
+text in a single-byte codec (cp1252, Amazon's US/EU flat files) is read as it is and converted to
+UTF-8 after the parse, batch by batch (:mod:`amzv_pandas._parsers.transcode`), while pyarrow's own
+transcoding is kept for the rest (cp932...). Here too: the dtype kinds, the charset/codec mapping
+(:func:`charset_from_content_type`) and the re-read that turns pyarrow's quote errors into a
+message naming the line and the fix.
 """
 
 from __future__ import annotations
@@ -182,6 +185,20 @@ def _normalise_encoding(encoding: str | None) -> str:
     return "utf8" if name in ("utf-8", "utf-8-sig") else name
 
 
+def converts_after_parse(encoding: str | None) -> bool:
+    """Whether :func:`parse_flat_file` reads text in ``encoding`` raw and converts it after the parse.
+
+    True for single-byte codecs (cp1252, latin-1...): the streaming reader then already runs in
+    a thread of its own, beside the conversion in the caller's, so a stream needs no read-ahead
+    thread (a third thread only adds contention for the two cores and fresh memory).
+    """
+    try:
+        codec = _normalise_encoding(encoding)
+    except ConfigurationError:
+        return False
+    return codec != "utf8" and single_byte_table(codec) is not None
+
+
 def _localize_abbreviated(series: pd.Series) -> pd.Series:
     """``2019-06-14 07:51:44 PDT`` -> UTC; left as text when the format is not understood."""
     codes, uniques = pd.factorize(series)  # few distinct values: convert each once
@@ -219,7 +236,9 @@ def parse_flat_file(
         Use ``None`` for listings and orders, whose titles contain stray quotes; the
         ledger reports quote their fields.
     encoding : str, default "utf-8"
-        Codec of the text (``cp1252``, ``cp932``/``shift_jis``...); pyarrow transcodes.
+        Codec of the text (``cp1252``, ``cp932``/``shift_jis``...). A single-byte codec
+        (cp1252, latin-1...) is parsed as it is and its text converted to UTF-8 batch by
+        batch (:mod:`amzv_pandas._parsers.transcode`); other codecs are transcoded by pyarrow.
     dtypes : mapping, optional
         Column -> kind (``"str"``, ``"int"``, ``"float"``, ``"bool"``, ``"date"``,
         ``"datetime"`` for times with offsets, ``"datetime_local"`` for times with zone

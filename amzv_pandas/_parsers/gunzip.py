@@ -266,11 +266,12 @@ _POLL = 0.05  # seconds between checks of the stop flag while the queue is full
 class PrefetchStream(_ExpandedStream):
     """A :class:`GunzipStream` read ahead by a thread of its own, through a bounded queue.
 
-    pyarrow's CSV reader pulls its input from one I/O thread, which also transcodes it
-    (cp1252 and the other non-UTF-8 codecs, in Python, holding the GIL). Reading the
-    gzip stream directly, that thread inflates and transcodes in turn; here a producer
-    thread inflates (the binding releases the GIL) while the reader transcodes the chunks
-    before, so the two overlap. At most :data:`PREFETCH_DEPTH` chunks wait in the queue.
+    pyarrow's CSV reader pulls its input from one thread, which also parses (the streaming
+    reader of single-byte-codec files) or transcodes (pyarrow's transcoding of cp932 and the
+    other multi-byte codecs, in Python, holding the GIL). Reading the gzip stream directly,
+    that thread would inflate and parse in turn; here a producer thread inflates (the binding
+    releases the GIL) while the reader works on the chunks before, so the two overlap. At
+    most :data:`PREFETCH_DEPTH` chunks wait in the queue.
 
     The same io protocol and ``error``/``expanded`` as the stream it wraps. The wrapped
     stream should be made with ``end_on_error=True``: then no exception is ever raised

@@ -186,3 +186,23 @@ def test_empty_columns_share_one_zeroed_buffer_and_read_as_before(monkeypatch):
     a = fast["zshop-category1"].array._pa_array.chunks[0].buffers()[1]
     b = fast["asin2"].array._pa_array.chunks[0].buffers()[1]
     assert a.address == b.address  # one buffer for every empty text column
+
+
+@pytest.mark.parametrize(("encoding", "expected"), [("cp1252", True), ("ISO-8859-1", True), ("latin-1", True),
+                                                    ("utf-8", False), (None, False), ("Shift_JIS", False),
+                                                    ("no-such-codec", False)])
+def test_which_documents_are_converted_after_the_parse(encoding, expected):
+    assert flat_file.converts_after_parse(encoding) is expected
+
+
+def test_a_cut_cp1252_document_is_truncated_not_a_short_frame(tmp_path):
+    from amzv_pandas._parsers.document import TruncatedDocument, parse_document
+    from amzv_pandas._specs.registry import get_report_type
+
+    body = gzip.compress((_HEADER + _ROWS * 20000).encode("cp1252"))
+    path = tmp_path / "doc.gz"
+    path.write_bytes(body[: len(body) // 2])
+    with pytest.raises(TruncatedDocument):
+        parse_document(path, {"compression": "gzip", "content_type": "text/plain;charset=Cp1252"},
+                       get_report_type("GET_MERCHANT_LISTINGS_ALL_DATA"), section=None, quotechar=None,
+                       default_encoding="cp1252")
