@@ -6,10 +6,11 @@ document that costs a third of the parse. For a codec that keeps ASCII as ASCII 
 other byte to one character, the bytes a CSV parser looks at (tab, newline, quote) mean the same
 in the codec and in UTF-8, so the document can be parsed as it is and only its text values
 converted afterwards: columns (and most chunks of text columns) that are pure ASCII need no
-work at all, and the rest is a table lookup done with numpy, which releases the GIL, on every core.
+work at all, and the rest is a table lookup done with numpy, which releases the GIL, so it runs
+beside pyarrow's parse of the next batch (:mod:`amzv_pandas._parsers.flat_file`).
 
-:func:`single_byte_table` says whether a codec qualifies; :func:`transcode_columns` converts a
-table's text columns (a :class:`TranscodeError` names the column and row of a byte the codec
+:func:`single_byte_table` says whether a codec qualifies; :func:`transcode_array` converts one
+array and :func:`transcode_columns` a table's text columns (a :class:`TranscodeError` names the column and row of a byte the codec
 does not define, as Python's strict codec would refuse it).
 """
 
@@ -17,10 +18,8 @@ from __future__ import annotations
 
 import codecs
 import functools
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Collection, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -202,16 +201,14 @@ def _is_text(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
 
 
-def transcode_columns(columns: list[pa.ChunkedArray], names: list[str], codec_table: ByteTable, *,
-                      widen: Collection[str] = (), threads: int | None = None) -> list[pa.ChunkedArray]:
+def transcode_columns(columns: list[pa.ChunkedArray], names: list[str],
+                      codec_table: ByteTable) -> list[pa.ChunkedArray]:
     """Convert every text column of ``columns`` to UTF-8, in place (binary columns become strings).
 
     ``columns`` is the caller's list (e.g. ``table.columns`` of a table it no longer holds): each
     chunk is released as soon as its conversion is made, so the peak memory grows by a few chunks,
-    not by a copy of the text. Chunks are converted on a thread pool (numpy releases the GIL);
-    pure-ASCII chunks are kept as they are, without a copy. The columns named in ``widen`` come
-    back as ``large_string`` (parsing them with 32-bit offsets and widening chunk by chunk keeps
-    the parse's peak memory lower).
+    not by a copy of the text. Pure-ASCII chunks are kept as they are, without a copy. (One
+    thread: on two cores, two converting threads measured slower, contending for fresh memory.)
 
     Returns
     -------
@@ -230,7 +227,7 @@ def transcode_columns(columns: list[pa.ChunkedArray], names: list[str], codec_ta
         t = columns[i].type
         if not _is_text(t):
             continue
-        large = pa.types.is_large_string(t) or pa.types.is_large_binary(t) or names[i] in widen
+        large = pa.types.is_large_string(t) or pa.types.is_large_binary(t)
         types[i] = pa.large_string() if large else pa.string()
         chunk_lists[i] = list(columns[i].chunks)
         columns[i] = None  # type: ignore[call-overload]  # the chunk list now holds the only references
@@ -242,17 +239,10 @@ def transcode_columns(columns: list[pa.ChunkedArray], names: list[str], codec_ta
     def work(job: tuple[int, int, int]) -> None:
         i, j, row = job
         chunks = chunk_lists[i]
-        chunks[j] = transcode_array(chunks[j], codec_table, names[i], row,  # the parsed chunk is freed here
-                                    widen=types[i] == pa.large_string())
+        chunks[j] = transcode_array(chunks[j], codec_table, names[i], row)  # the parsed chunk is freed here
 
-    workers = threads if threads is not None else min(len(jobs), os.cpu_count() or 1)
-    if workers > 1 and len(jobs) > 1:
-        with ThreadPoolExecutor(workers, thread_name_prefix="amzv-transcode") as pool:
-            for _ in pool.map(work, jobs):  # in job order: the first error raised is the leftmost, earliest
-                pass
-    else:
-        for job in jobs:
-            work(job)
+    for job in jobs:  # in order: the first error raised is the leftmost, earliest
+        work(job)
     for i, chunks in chunk_lists.items():
         columns[i] = pa.chunked_array(chunks, types[i])
     return columns

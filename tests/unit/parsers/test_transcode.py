@@ -79,7 +79,7 @@ def test_columns_of_every_chunk_are_converted_and_the_rest_untouched():
     chunks = [pa.array(["Caf\xe9".encode("cp1252"), b"x"], pa.binary()), pa.array([None, "\u20ac5".encode("cp1252")])]
     table = pa.table({"title": pa.chunked_array(chunks), "n": pa.array([1, 2, 3, 4])})
     columns = table.columns
-    out = transcode_columns(columns, table.column_names, single_byte_table("cp1252"), threads=2)
+    out = transcode_columns(columns, table.column_names, single_byte_table("cp1252"))
     assert out is columns  # in place: the caller's list, whose parsed chunks are released as they convert
     assert out[0].to_pylist() == ["Café", "x", None, "€5"] and out[0].type == pa.string()
     assert out[1].to_pylist() == [1, 2, 3, 4] and out[1].type == pa.int64()
@@ -88,7 +88,7 @@ def test_columns_of_every_chunk_are_converted_and_the_rest_untouched():
 def test_the_first_undefined_byte_is_named_by_column_and_row():
     table = pa.table({"a": pa.array([b"ok", b"ok"]), "b": pa.array([b"ok", b"\x81bad"])})
     with pytest.raises(TranscodeError) as err:
-        transcode_columns(table.columns, table.column_names, single_byte_table("cp1252"), threads=2)
+        transcode_columns(table.columns, table.column_names, single_byte_table("cp1252"))
     assert (err.value.column, err.value.row, err.value.byte) == ("b", 1, 0x81)
     assert "0x81 in column 'b' at row 2" in str(err.value)
 
