@@ -119,7 +119,7 @@ def _transcode_bytes(data: np.ndarray, high: np.ndarray, table: ByteTable) -> tu
     values = data[high]
     extra = table.extra[values].astype(np.int64)
     cum = np.cumsum(extra)
-    # From Arrow's pool: the memory the parsed chunks free is reused for their conversions.
+    # From Arrow's pool, like the parsed chunks it replaces (measured: a lower peak than numpy's allocator).
     buffer = pa.allocate_buffer(data.size + int(cum[-1]))
     out = np.frombuffer(buffer, np.uint8)
     first = high + (cum - extra)               # where each high byte's UTF-8 sequence starts
