@@ -206,3 +206,38 @@ def test_a_cut_cp1252_document_is_truncated_not_a_short_frame(tmp_path):
         parse_document(path, {"compression": "gzip", "content_type": "text/plain;charset=Cp1252"},
                        get_report_type("GET_MERCHANT_LISTINGS_ALL_DATA"), section=None, quotechar=None,
                        default_encoding="cp1252")
+
+
+_CP1252_TEXT = st.text(alphabet=st.characters(codec="cp1252", exclude_characters="\t\n\r"), max_size=12)
+_ROW = st.tuples(_CP1252_TEXT, st.one_of(st.just(""), st.integers(-10**6, 10**6).map(str)),
+                 st.one_of(st.just(""), st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: f"{f:.2f}")),
+                 _CP1252_TEXT)
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(_ROW, min_size=1, max_size=40), typed=st.booleans(), repeat=st.sampled_from([1, 3000]),
+       quotechar=st.sampled_from([None, '"']))
+def test_any_cp1252_document_reads_as_pyarrows_transcoding_does(rows, typed, repeat, quotechar):
+    text = "title\tquantity\tprice\tnote\n" + "".join("\t".join(r) + "\n" for r in rows) * repeat
+    raw = text.encode("cp1252")
+    dtypes = {"title": "str", "quantity": "int", "price": "float"} | ({"note": "str"} if typed else {})
+
+    def parse() -> pd.DataFrame | str:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", AmzvWarning)
+                return parse_flat_file(raw, quotechar=quotechar, encoding="cp1252", dtypes=dtypes)
+        except ParseError as exc:  # a stray quote with quoting on: the same refusal either way
+            return f"ParseError: {exc}"
+
+    fast = parse()
+    real = flat_file.single_byte_table
+    flat_file.single_byte_table = lambda codec: None
+    try:
+        slow = parse()
+    finally:
+        flat_file.single_byte_table = real
+    if isinstance(slow, str):
+        assert fast == slow
+    else:
+        pd.testing.assert_frame_equal(fast, slow)
