@@ -452,8 +452,8 @@ def _stream_single_byte(source: Source, compression: str | None, byte_table: Byt
 
     pyarrow's streaming reader parses on one core and this thread converts on the other (numpy
     releases the GIL), and each parsed batch is freed as soon as it is converted, so the parser
-    reuses that memory for the next ones. Text columns are parsed with 32-bit offsets and
-    widened to ``large_string`` (pandas' ``str``) as they are converted.
+    reuses that memory for the next ones. Text columns are parsed as ``large_string`` (pandas'
+    ``str``: no copy in ``to_pandas``).
 
     Raises
     ------
@@ -463,25 +463,22 @@ def _stream_single_byte(source: Source, compression: str | None, byte_table: Byt
     _ReadTranscoded
         A header name is not plain ASCII, or a typed column's values do not convert.
     """
-    widen = {name for name, t in column_types.items() if t == pa.large_string()}
-    narrow = {name: pa.string() if name in widen else t for name, t in column_types.items()}
     stream = _open_stream(source, compression)
     try:
         try:
             reader = pacsv.open_csv(stream, read_options=pacsv.ReadOptions(encoding="utf8", block_size=STREAM_BLOCK),
                                     parse_options=parse_options,
-                                    convert_options=_convert_options(narrow, check_utf8=False))
+                                    convert_options=_convert_options(column_types, check_utf8=False))
         except (pa.ArrowInvalid, UnicodeDecodeError):
             raise _ReadWhole from None
         schema = reader.schema
         if not _plain_header(schema):
             raise _ReadTranscoded
         names = schema.names
-        if any(name not in narrow for name in names):
+        if any(name not in column_types for name in names):
             raise _ReadWhole
-        large = [name in widen for name in names]
-        text = [pa.types.is_string(f.type) for f in schema]
-        types = [pa.large_string() if large[i] else f.type for i, f in enumerate(schema)]
+        text = [pa.types.is_string(f.type) or pa.types.is_large_string(f.type) for f in schema]
+        types = [f.type for f in schema]
         nulls = _Nulls()
         chunks: list[list[pa.Array]] = [[] for _ in names]
         rows = 0
@@ -512,7 +509,7 @@ def _stream_single_byte(source: Source, compression: str | None, byte_table: Byt
                         if arr.null_count == length and nulls.supports(types[i]):
                             arr = nulls.array(types[i], length)  # the parsed chunk is freed now, not at the end
                         elif text[i]:
-                            arr = transcode_array(arr, byte_table, names[i], rows, widen=large[i])
+                            arr = transcode_array(arr, byte_table, names[i], rows)
                         chunks[i].append(arr)
                     rows += length
             finally:

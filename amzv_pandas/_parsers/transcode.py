@@ -136,8 +136,7 @@ def _transcode_bytes(data: np.ndarray, high: np.ndarray, table: ByteTable) -> tu
     return buffer, cum
 
 
-def transcode_array(arr: pa.Array, table: ByteTable, column: str | None = None, row_offset: int = 0, *,
-                    widen: bool = False) -> pa.Array:
+def transcode_array(arr: pa.Array, table: ByteTable, column: str | None = None, row_offset: int = 0) -> pa.Array:
     """One (large_)string or binary array's values converted to UTF-8.
 
     Parameters
@@ -148,13 +147,11 @@ def transcode_array(arr: pa.Array, table: ByteTable, column: str | None = None, 
         The codec's table (:func:`single_byte_table`).
     column, row_offset : optional
         Where ``arr`` lies, for the error message.
-    widen : bool, default False
-        Return ``large_string`` (64-bit offsets, what pandas' ``str`` holds) whatever the input's width.
 
     Returns
     -------
     pyarrow.Array
-        ``string`` (or ``large_string``); an all-ASCII array shares its value bytes with ``arr``.
+        ``string`` (``large_string`` for the large types); an all-ASCII array is a view of ``arr``.
 
     Raises
     ------
@@ -162,19 +159,19 @@ def transcode_array(arr: pa.Array, table: ByteTable, column: str | None = None, 
         A value holds a byte the codec does not define.
     """
     large = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
-    in_type = np.int64 if large else np.int32
-    string_type = pa.large_string() if large or widen else pa.string()
+    off_type = np.int64 if large else np.int32
+    string_type = pa.large_string() if large else pa.string()
     if len(arr) == 0 or arr.null_count == len(arr):
-        return _as_text(arr, large, string_type)
+        return arr.view(string_type)
     validity, off_buf, data_buf = arr.buffers()[:3]
-    offsets = np.frombuffer(off_buf, in_type, count=len(arr) + 1, offset=arr.offset * np.dtype(in_type).itemsize)
+    offsets = np.frombuffer(off_buf, off_type, count=len(arr) + 1, offset=arr.offset * np.dtype(off_type).itemsize)
     start, stop = int(offsets[0]), int(offsets[-1])
     if data_buf is None or stop == start:
-        return _as_text(arr, large, string_type)
+        return arr.view(string_type)
     data = np.frombuffer(data_buf, np.uint8, count=stop - start, offset=start)
     high = _high_positions(data)
     if not high.size:
-        return _as_text(arr, large, string_type)
+        return arr.view(string_type)
     bad = table.undefined[data[high]]
     if bad.any():
         pos = int(high[np.argmax(bad)])
@@ -183,18 +180,11 @@ def transcode_array(arr: pa.Array, table: ByteTable, column: str | None = None, 
     out, cum = _transcode_bytes(data, high, table)
     rel = offsets - start
     shift = np.concatenate(([0], cum))[np.searchsorted(high, rel, side="left")]
-    out_type = np.int64 if string_type == pa.large_string() else np.int32
-    offsets_buffer = pa.allocate_buffer(offsets.size * np.dtype(out_type).itemsize)
-    np.add(rel, shift, out=np.frombuffer(offsets_buffer, out_type), casting="unsafe")
+    offsets_buffer = pa.allocate_buffer(offsets.nbytes)
+    np.add(rel, shift, out=np.frombuffer(offsets_buffer, off_type), casting="unsafe")
     if arr.offset and validity is not None:
         validity = pa.array(np.asarray(arr.is_valid())).buffers()[1]
     return pa.Array.from_buffers(string_type, len(arr), [validity, offsets_buffer, out], arr.null_count)
-
-
-def _as_text(arr: pa.Array, large: bool, string_type: pa.DataType) -> pa.Array:
-    """``arr`` (valid UTF-8 already) as ``string_type``: a view, or new offsets when widened."""
-    arr = arr.view(pa.large_string() if large else pa.string())
-    return arr if arr.type == string_type else arr.cast(string_type)  # the value bytes are shared
 
 
 def _is_text(t: pa.DataType) -> bool:
