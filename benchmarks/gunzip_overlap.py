@@ -7,18 +7,17 @@ One merchant-listings gzip document (100k / 500k / 2M rows, cp1252, from the san
 layer) is written once, untimed. Each contender then runs in a **fresh process**, alternately,
 the order rotated every round, and times its parse of that file (medians):
 
-* ``prefetch`` — ``parse_document`` as the library runs it: a ``PrefetchStream`` inflates in a
-  thread of its own while pyarrow's streaming reader parses the raw cp1252 bytes in another
-  and this thread converts each parsed batch's text to UTF-8 (``_parsers/transcode``);
-* ``prefetch4`` — the same with 4 MiB chunks (``PREFETCH_CHUNK``) instead of 1 MiB;
-* ``direct``   — the same with ``PREFETCH_DEPTH = 0``: the reader pulls the ``GunzipStream``
-  itself, inflating and parsing in turn;
-* ``pyarrow_transcoding`` — the previous version: ``prefetch`` with pyarrow's own cp1252
-  transcoding (Python's codec in its I/O thread, holding the GIL, ahead of a whole-file parse);
+* ``library``  — ``parse_document`` as the library runs it: pyarrow's streaming reader pulls the
+  ``GunzipStream`` in a worker thread (inflating and parsing the raw cp1252 bytes in turn) while
+  this thread converts each parsed batch's text to UTF-8 (``_parsers/transcode``);
+* ``prefetch`` — the same with a ``PrefetchStream`` inflating in a third thread (what the library
+  does for the codecs pyarrow transcodes);
+* ``pyarrow_transcoding`` — the previous version: pyarrow's own cp1252 transcoding (Python's
+  codec in its I/O thread, holding the GIL, ahead of a whole-file parse), with the read-ahead thread;
 * ``parts``    — (e) of the flat_ingest scenario: inflate the whole file in memory, then
   ``parse_flat_file`` + ``to_pandas`` on the expanded bytes; its figure is the larger half;
 * ``utf8``     — ``parse_flat_file`` of the same text transcoded to UTF-8 beforehand (untimed):
-  what the parse costs without pyarrow's cp1252 transcoding, which does not overlap with it.
+  what the parse costs with no conversion at all.
 
 Printed: wall and CPU seconds per contender, and each parse's ratio to ``parts`` (target
 of issue 15: the cold ingest ≤ 1.2x ``parts``; the download that flat_ingest's (b) adds is
@@ -44,32 +43,31 @@ REPORT_TYPE = "GET_MERCHANT_LISTINGS_ALL_DATA"
 INFO = {"compression": "gzip", "content_type": "text/tab-separated-values;charset=Cp1252"}
 
 
-def _parse(opts: dict, prefetch: bool) -> None:
+def _parse(opts: dict) -> None:
     import pandas as pd  # noqa: F401  (imported before the timer, as in a user's kernel)
-    from amzv_pandas._parsers import gunzip
-    from amzv_pandas._parsers.document import parse_document
+    from amzv_pandas._parsers import document, flat_file
     from amzv_pandas._specs.registry import get_report_type
 
-    if not prefetch:
-        gunzip.PREFETCH_DEPTH = 0
+    if opts.get("prefetch"):  # the read-ahead thread, as for a codec pyarrow transcodes
+        document.converts_after_parse = lambda encoding: False
     if opts.get("pyarrow_transcoding"):
-        from amzv_pandas._parsers import flat_file
-
         flat_file.single_byte_table = lambda codec: None
-    if opts.get("chunk"):
-        gunzip.PREFETCH_CHUNK = opts["chunk"]
     rt = get_report_type(REPORT_TYPE)
     c0, t0 = time.process_time(), time.perf_counter()
-    df = parse_document(opts["path"], INFO, rt, section=None, quotechar=None, default_encoding="cp1252")
+    df = document.parse_document(opts["path"], INFO, rt, section=None, quotechar=None, default_encoding="cp1252")
     report(seconds=time.perf_counter() - t0, cpu=time.process_time() - c0, rows=len(df))
 
 
+def library(opts: dict) -> None:
+    _parse(opts)
+
+
 def prefetch(opts: dict) -> None:
-    _parse(opts, True)
+    _parse({**opts, "prefetch": True})
 
 
-def direct(opts: dict) -> None:
-    _parse(opts, False)
+def pyarrow_transcoding(opts: dict) -> None:
+    _parse({**opts, "prefetch": True, "pyarrow_transcoding": True})
 
 
 def parts(opts: dict) -> None:
@@ -104,16 +102,8 @@ def utf8(opts: dict) -> None:
     report(seconds=time.perf_counter() - t0, cpu=time.process_time() - c0, rows=len(df))
 
 
-def prefetch4(opts: dict) -> None:
-    _parse({**opts, "chunk": 4 << 20}, True)
-
-
-def pyarrow_transcoding(opts: dict) -> None:
-    _parse({**opts, "pyarrow_transcoding": True}, True)
-
-
-CONTENDERS = {"prefetch": prefetch, "prefetch4": prefetch4, "direct": direct, "pyarrow_transcoding": pyarrow_transcoding,
-              "parts": parts, "utf8": utf8}
+CONTENDERS = {"library": library, "prefetch": prefetch, "pyarrow_transcoding": pyarrow_transcoding, "parts": parts,
+              "utf8": utf8}
 
 
 def measure(size: str, repeats: int, log=print) -> dict:
