@@ -196,7 +196,7 @@ def converts_after_parse(encoding: str | None) -> bool:
         codec = _normalise_encoding(encoding)
     except ConfigurationError:
         return False
-    return codec != "utf8" and single_byte_table(codec) is not None
+    return single_byte_table(codec) is not None
 
 
 def _localize_abbreviated(series: pd.Series) -> pd.Series:
@@ -286,11 +286,11 @@ def parse_flat_file(
     parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char=quote, double_quote=bool(quote))
     # A single-byte codec (cp1252...) is parsed as it is and its text converted afterwards, off the GIL
     # (see _parsers.transcode); a header that is not plain ASCII takes pyarrow's transcoding instead.
-    byte_table = single_byte_table(codec) if codec != "utf8" else None
-    if byte_table is not None and not all(name.isascii() for name in column_types):
-        byte_table = None
-    read = _read_single_byte if byte_table is not None else _read_table
-    table, demoted, reasons = read(source, compression, codec, byte_table, parse_options, column_types)
+    byte_table = single_byte_table(codec)
+    if byte_table is not None and all(name.isascii() for name in column_types):
+        table, demoted, reasons = _read_single_byte(source, compression, byte_table, parse_options, column_types)
+    else:
+        table, demoted, reasons = _read_table(source, compression, codec, None, parse_options, column_types)
     if demoted:
         warnings.warn("kept as text, the values do not convert: " + "; ".join(reasons), AmzvWarning, stacklevel=2)
 
@@ -302,12 +302,11 @@ def parse_flat_file(
     binary = [f.name for f in table.schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
     if binary:
         raise ParseError(_encoding_hint(codec, f"column(s) {', '.join(binary)}"))
-    if byte_table is None:
-        schema, columns = table.schema, table.columns
-        del table
-        _Nulls().share(columns)
-        table = pa.Table.from_arrays(columns, names=schema.names, metadata=schema.metadata)
-    df = to_pandas(table)
+    schema, columns = table.schema, table.columns
+    del table
+    _Nulls().share(columns)
+    df = to_pandas(pa.Table.from_arrays(columns, names=schema.names, metadata=schema.metadata))
+    del columns
     for name, kind in kinds.items():
         if kind == "datetime_local" and name in df.columns and name not in demoted:
             df[name] = _localize_abbreviated(df[name])
@@ -378,7 +377,8 @@ def _read_table(source: Source, compression: str | None, codec: str, byte_table:
             conv = re.search(r"In CSV column #(\d+): CSV conversion error to (\S+): invalid value '(.*)'", text)
             if conv is None:
                 _rewind(source)
-                raise _flat_parse_error(source, compression, codec, parse_options, parse_options.quote_char or None, text) from None
+                quotechar = parse_options.quote_char or None
+                raise _flat_parse_error(source, compression, codec, parse_options, quotechar, text) from None
             _rewind(source)
             name = _header_name(source, compression, codec, parse_options, int(conv.group(1)))
             if name not in column_types or column_types[name] == pa.string():
@@ -394,7 +394,7 @@ def _read_table(source: Source, compression: str | None, codec: str, byte_table:
     raise ParseError("could not convert the flat file")  # pragma: no cover - every listed column was demoted
 
 
-def _read_single_byte(source: Source, compression: str | None, codec: str, byte_table: ByteTable | None,
+def _read_single_byte(source: Source, compression: str | None, byte_table: ByteTable,
                       parse_options: pacsv.ParseOptions, column_types: Mapping[str, pa.DataType],
                       ) -> tuple[pa.Table, list[str], list[str]]:
     """Read a single-byte-codec document as it is and convert its text columns from ``codec``.
@@ -406,7 +406,7 @@ def _read_single_byte(source: Source, compression: str | None, codec: str, byte_
     values do not convert (pyarrow's message would quote the raw bytes), is read again with
     pyarrow's own transcoding.
     """
-    assert byte_table is not None
+    codec = byte_table.codec
     try:
         try:
             return _stream_single_byte(source, compression, byte_table, parse_options, column_types), [], []
@@ -421,11 +421,10 @@ def _read_single_byte(source: Source, compression: str | None, codec: str, byte_
         return _read_table(source, compression, codec, None, parse_options, column_types)
     schema, columns = table.schema, table.columns
     del table  # the column list holds the only references: each chunk is freed once converted
-    _Nulls().share(columns)  # before the conversions, which may reuse the memory freed
     try:
         transcode_columns(columns, schema.names, byte_table)
     except TranscodeError as exc:
-        raise ParseError(_encoding_hint(byte_table.codec, str(exc))) from None
+        raise ParseError(_encoding_hint(codec, str(exc))) from None
     return pa.Table.from_arrays(columns, names=schema.names, metadata=schema.metadata), demoted, reasons
 
 
@@ -521,7 +520,6 @@ def _stream_single_byte(source: Source, compression: str | None, byte_table: Byt
         stream.close()
     columns = [pa.chunked_array(c, t) for c, t in zip(chunks, types)]
     del chunks
-    nulls.share(columns)
     return pa.Table.from_arrays(columns, names=names, metadata=schema.metadata)
 
 

@@ -10,8 +10,8 @@ work at all, and the rest is a table lookup done with numpy, which releases the 
 beside pyarrow's parse of the next batch (:mod:`amzv_pandas._parsers.flat_file`).
 
 :func:`single_byte_table` says whether a codec qualifies; :func:`transcode_array` converts one
-array and :func:`transcode_columns` a table's text columns (a :class:`TranscodeError` names the column and row of a byte the codec
-does not define, as Python's strict codec would refuse it).
+array and :func:`transcode_columns` a table's text columns. A :class:`TranscodeError` names the
+column and row of a byte the codec does not define, as Python's strict codec would refuse it.
 """
 
 from __future__ import annotations
@@ -210,29 +210,17 @@ def transcode_columns(columns: list[pa.ChunkedArray], names: list[str],
     TranscodeError
         The first (leftmost column, then earliest row) byte the codec does not define.
     """
-    chunk_lists: dict[int, list[pa.Array]] = {}
-    types: dict[int, pa.DataType] = {}
-    jobs: list[tuple[int, int, int]] = []
-    for i in range(len(columns)):
+    for i in range(len(columns)):  # in order: the first error raised is the leftmost, earliest
         t = columns[i].type
         if not _is_text(t):
             continue
-        large = pa.types.is_large_string(t) or pa.types.is_large_binary(t)
-        types[i] = pa.large_string() if large else pa.string()
-        chunk_lists[i] = list(columns[i].chunks)
+        chunks = columns[i].chunks
         columns[i] = None  # type: ignore[call-overload]  # the chunk list now holds the only references
         row = 0
-        for j, chunk in enumerate(chunk_lists[i]):
-            jobs.append((i, j, row))
+        for j, chunk in enumerate(chunks):
+            chunks[j] = transcode_array(chunk, codec_table, names[i], row)  # the parsed chunk is freed here
             row += len(chunk)
-
-    def work(job: tuple[int, int, int]) -> None:
-        i, j, row = job
-        chunks = chunk_lists[i]
-        chunks[j] = transcode_array(chunks[j], codec_table, names[i], row)  # the parsed chunk is freed here
-
-    for job in jobs:  # in order: the first error raised is the leftmost, earliest
-        work(job)
-    for i, chunks in chunk_lists.items():
-        columns[i] = pa.chunked_array(chunks, types[i])
+        chunk = None  # nor the loop variable
+        large = pa.types.is_large_string(t) or pa.types.is_large_binary(t)
+        columns[i] = pa.chunked_array(chunks, pa.large_string() if large else pa.string())
     return columns

@@ -241,3 +241,9 @@ def test_any_cp1252_document_reads_as_pyarrows_transcoding_does(rows, typed, rep
         assert fast == slow
     else:
         pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_a_column_without_chunks_is_converted_to_an_empty_column():
+    columns = [pa.chunked_array([], pa.binary()), pa.chunked_array([pa.array([b"x"])])]
+    out = transcode_columns(columns, ["empty", "x"], single_byte_table("cp1252"))
+    assert out[0].type == pa.string() and len(out[0]) == 0 and out[1].to_pylist() == ["x"]
